@@ -1,0 +1,38 @@
+"""A Pulumi dynamic resource for GitHub App installation access tokens."""
+
+from .errors import (
+    ApiError,
+    AuthError,
+    ClockSkewError,
+    ConfigError,
+    ForbiddenError,
+    GitHubAppTokenError,
+    NotFoundError,
+    RateLimitError,
+    RevokeError,
+    SuspendedError,
+    TransportError,
+    ValidationError,
+)
+from .provider import InstallationTokenProvider
+from .resource import InstallationToken, InstallationTokenArgs
+from .version import __version__
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "ClockSkewError",
+    "ConfigError",
+    "ForbiddenError",
+    "GitHubAppTokenError",
+    "InstallationToken",
+    "InstallationTokenArgs",
+    "InstallationTokenProvider",
+    "NotFoundError",
+    "RateLimitError",
+    "RevokeError",
+    "SuspendedError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,130 @@
+"""One exception tree for everything this package raises.
+
+Messages are built from fields that never hold a private key, JWT or token, so
+they are safe to show in `pulumi up` output, logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+
+class GitHubAppTokenError(Exception):
+    """Root of every error raised by github_app_token."""
+
+
+class ConfigError(GitHubAppTokenError):
+    """An input is invalid; `property` names it."""
+
+    def __init__(self, property: str, reason: str) -> None:
+        super().__init__(property, reason)
+        self.property = property
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.property}: {self.reason}"
+
+
+class TransportError(GitHubAppTokenError):
+    """GitHub could not be reached, even after retries."""
+
+    def __init__(self, operation: str, cause: str) -> None:
+        super().__init__(operation, cause)
+        self.operation = operation
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"{self.operation} failed after retries: {self.cause}"
+
+
+class ApiError(GitHubAppTokenError):
+    """GitHub answered with an error status."""
+
+    def __init__(
+        self,
+        operation: str,
+        status: int,
+        message: str,
+        *,
+        documentation_url: str | None = None,
+        request_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(operation, status, message)
+        self.operation = operation
+        self.status = status
+        self.message = message
+        self.documentation_url = documentation_url
+        self.request_id = request_id
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"GitHub answered {self.status} to {self.operation}: {self.message}"
+        if self.hint:
+            text += f". {self.hint}"
+        extras = []
+        if self.documentation_url:
+            extras.append(f"docs: {self.documentation_url}")
+        if self.request_id:
+            extras.append(f"x-github-request-id: {self.request_id}")
+        if extras:
+            text += f" ({'; '.join(extras)})"
+        return text
+
+
+class AuthError(ApiError):
+    """401: GitHub rejected the JWT or the installation token."""
+
+
+class ClockSkewError(AuthError):
+    """401 about `iat`/`exp` that persisted after re-signing with GitHub's clock."""
+
+
+class ForbiddenError(ApiError):
+    """403 that is not a rate limit."""
+
+
+class SuspendedError(ForbiddenError):
+    """403: the installation is suspended."""
+
+
+class RateLimitError(ApiError):
+    """403/429 rate limit whose wait exceeded what we are willing to sleep."""
+
+
+class NotFoundError(ApiError):
+    """404: the app, installation, owner or repository is unknown to this app."""
+
+
+class ValidationError(ApiError):
+    """422 (or 400): GitHub refused the requested scope."""
+
+
+class RevokeError(GitHubAppTokenError):
+    """Revoking a token failed; it stays usable until it expires."""
+
+    def __init__(self, installation_id: int, expires_at: str, cause: str) -> None:
+        super().__init__(installation_id, expires_at, cause)
+        self.installation_id = installation_id
+        self.expires_at = expires_at
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return (
+            f"could not revoke the installation token of installation {self.installation_id}: "
+            f"{self.cause}. The token stays valid until {self.expires_at}; run the command "
+            "again to retry, or set revoke_on_delete=false to let it expire on its own"
+        )
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: ValidationError,
+    401: AuthError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def error_class(status: int) -> type[ApiError]:
+    """The ApiError subclass for an HTTP status."""
+    return _BY_STATUS.get(status, ApiError)

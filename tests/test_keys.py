@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import subprocess
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from github_app_token.errors import ConfigError
+from github_app_token.keys import fingerprint, load_private_key, normalize_pem
+
+from .conftest import assert_no_secret, new_rsa_pem
+
+PKCS1 = new_rsa_pem()
+LABEL = "RSA PRIVATE KEY"  # built up so no key-shaped literal sits in the repository
+PKCS8 = new_rsa_pem(pkcs8=True)
+
+
+@pytest.mark.parametrize("pem", [PKCS1, PKCS8], ids=["pkcs1", "pkcs8"])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda p: p,
+        lambda p: f"\n\n  {p}  \n",
+        lambda p: p.replace("\n", "\r\n"),
+        lambda p: p.replace("\n", "\\n"),
+        lambda p: p.strip().replace("\n", " "),
+    ],
+    ids=["plain", "whitespace", "crlf", "escaped-newlines", "spaces"],
+)
+def test_mangled_keys_parse_to_the_same_key(pem: str, mangle) -> None:
+    expected = fingerprint(load_private_key(pem))
+    assert fingerprint(load_private_key(mangle(pem))) == expected
+
+
+def test_normalize_rewraps_body_at_64_columns() -> None:
+    lines = normalize_pem(PKCS1.replace("\n", "\\n")).splitlines()
+    assert lines[0] == f"-----BEGIN {LABEL}-----"
+    assert all(len(line) <= 64 for line in lines[1:-1])
+    assert lines[-1] == "-----END RSA PRIVATE KEY-----"
+
+
+def test_fingerprint_matches_githubs_openssl_recipe(tmp_path) -> None:
+    # GitHub docs: openssl rsa -in KEY -pubout -outform DER | openssl sha256 -binary | base64
+    key = load_private_key(PKCS1)
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    expected = "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+    assert fingerprint(key) == expected
+    path = tmp_path / "k.pem"
+    path.write_text(PKCS1)
+    try:
+        out = subprocess.run(
+            f"openssl rsa -in {path} -pubout -outform DER 2>/dev/null | openssl sha256 -binary "
+            "| openssl base64", shell=True, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("openssl not available")
+    assert fingerprint(key) == "SHA256:" + out
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("not a key", "is not PEM text"),
+        (f"-----BEGIN {LABEL}-----\nAAAA\n-----END {LABEL}-----",
+         "could not be parsed"),
+        (PKCS1[: len(PKCS1) // 2] + "\n-----END RSA PRIVATE KEY-----", "could not be parsed"),
+    ],
+)
+def test_bad_keys_name_the_property_and_never_quote_the_key(text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_private_key(text)
+    assert info.value.property == "private_key"
+    assert fragment in str(info.value)
+    assert_no_secret(str(info.value), PKCS1)
+
+
+def test_non_rsa_keys_are_refused() -> None:
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    with pytest.raises(ConfigError, match="RSA"):
+        load_private_key(pem)
+
+
+def test_encrypted_keys_are_refused_with_advice() -> None:
+    key = load_private_key(PKCS1)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"pass"),
+    ).decode()
+    with pytest.raises(ConfigError, match="passphrase"):
+        load_private_key(pem)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+
+from github_app_token.permissions import CATALOGUE, validate
+
+from .conftest import SHARED
+
+
+def test_catalogue_equals_githubs_app_permissions_schema() -> None:
+    spec = json.loads((SHARED / "installation-tokens.openapi.json").read_text())
+    schema = spec["components"]["schemas"]["app-permissions"]["properties"]
+    assert {name: set(prop["enum"]) for name, prop in schema.items()} == {
+        name: set(levels) for name, levels in CATALOGUE.items()
+    }
+    assert len(CATALOGUE) == 55
+
+
+def test_valid_requests_have_no_problems() -> None:
+    assert validate({"contents": "read", "workflows": "write", "organization_projects": "admin",
+                     "organization_plan": "read"}) == []
+
+
+def test_typo_suggests_the_closest_name() -> None:
+    [problem] = validate({"contens": "read"})
+    assert "'contens'" in problem and "did you mean 'contents'?" in problem
+
+
+def test_level_rules_follow_the_schema() -> None:
+    assert validate({"workflows": "read"}) == ["'workflows' accepts write, not 'read'"]
+    assert validate({"organization_events": "write"}) == [
+        "'organization_events' accepts read, not 'write'"
+    ]
+    assert validate({"contents": "admin"}) == ["'contents' accepts read, write, not 'admin'"]
+
+
+def test_nonsense_names_get_generic_advice() -> None:
+    [problem] = validate({"zzzzzz": "read"})
+    assert "not a GitHub App permission" in problem and "did you mean" not in problem

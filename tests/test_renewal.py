@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from github_app_token.renewal import due_for_renewal, is_expired, plan
+
+NOW = 1_800_000_000.0
+
+
+def stamp(offset: float) -> str:
+    return datetime.fromtimestamp(NOW + offset, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def outs(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "app_id": 123.0, "client_id": None, "installation_id": 456.0, "owner": None,
+        "repository": None, "repositories": ["infra"], "repository_ids": None,
+        "permissions": {"contents": "read"}, "base_url": "https://api.github.com",
+        "renew_before": 1800.0, "revoke_on_delete": True, "token": "t",
+        "expires_at": stamp(3000), "key_fingerprint": "SHA256:old",
+    }
+    base.update(overrides)
+    return base
+
+
+def news(**overrides: Any) -> dict[str, Any]:
+    base = {k: v for k, v in outs().items() if k not in ("token", "expires_at", "key_fingerprint")}
+    base.update(app_id=123, installation_id=456, renew_before=1800, private_key="KEY")
+    base.update(overrides)
+    return base
+
+
+class Unknown:
+    pass
+
+
+def run(olds: dict, new: dict) -> tuple[list[str], list[str]]:
+    return plan(olds, new, NOW, lambda v: isinstance(v, Unknown), lambda pem: "SHA256:old")
+
+
+def test_same_inputs_and_fresh_token_mean_no_change() -> None:
+    assert run(outs(), news()) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("app_id", 124), ("installation_id", 457), ("repositories", ["infra", "app"]),
+     ("repository_ids", [1]), ("permissions", {"contents": "write"}),
+     ("base_url", "https://ghe.example.com/api/v3"), ("client_id", "Iv1.x")],
+)
+def test_scope_changes_replace_with_the_key_named(name: str, value: Any) -> None:
+    replaces, _ = run(outs(), news(**{name: value}))
+    assert replaces == [name]
+
+
+def test_switching_selector_replaces() -> None:
+    replaces, _ = run(outs(), news(installation_id=None, owner="octo-org"))
+    assert replaces == ["installation_id", "owner"]
+
+
+def test_owner_selector_is_stable_although_outputs_hold_the_resolved_id() -> None:
+    assert run(outs(owner="octo-org"), news(installation_id=None, owner="octo-org")) == ([], [])
+
+
+@pytest.mark.parametrize(("left", "due"), [(1801, False), (1799, True), (0, True), (-5, True)])
+def test_renewal_window(left: float, due: bool) -> None:
+    replaces, _ = run(outs(expires_at=stamp(left)), news())
+    assert (replaces == ["expires_at"]) is due
+
+
+def test_renew_before_zero_still_renews_expired_tokens() -> None:
+    assert due_for_renewal(outs(expires_at=stamp(-1)), 0, NOW)
+    assert not due_for_renewal(outs(expires_at=stamp(1)), 0, NOW)
+
+
+def test_settings_only_update_in_place() -> None:
+    assert run(outs(), news(renew_before=600, revoke_on_delete=False)) == (
+        [], ["renew_before", "revoke_on_delete"]
+    )
+
+
+def test_a_new_key_is_an_update_not_a_replacement() -> None:
+    replaces, updates = plan(outs(), news(), NOW, lambda v: False, lambda pem: "SHA256:new")
+    assert replaces == [] and updates == ["private_key"]
+
+
+def test_unknown_scope_input_is_a_change_never_no_change() -> None:
+    replaces, _ = run(outs(), news(installation_id=Unknown()))
+    assert replaces == ["installation_id"]
+
+
+def test_missing_token_or_bad_expiry_counts_as_expired() -> None:
+    assert is_expired(outs(token=None), NOW)
+    assert is_expired(outs(expires_at="garbage"), NOW)
