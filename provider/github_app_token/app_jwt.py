@@ -21,7 +21,8 @@ JWT_REUSE_MARGIN = 60
 def build_claims(issuer: int | str, now: float) -> dict[str, int | str]:
     """Claims for `issuer` (app id or client id) at GitHub time `now`."""
     issued = int(now)
-    return {"iat": issued - JWT_BACKDATE, "exp": issued + JWT_TTL, "iss": issuer}
+    # A digit string: GitHub accepts it for app ids, and PyJWT >= 2.10 refuses non-string `iss`.
+    return {"iat": issued - JWT_BACKDATE, "exp": issued + JWT_TTL, "iss": str(issuer)}
 
 
 def sign(issuer: int | str, key: RSAPrivateKey, now: float) -> str:

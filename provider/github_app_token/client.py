@@ -124,7 +124,7 @@ def api_error(
         cls = errors.SuspendedError
         hint = "An owner of the account must unsuspend the app's installation first"
     elif status >= 500:
-        hint = hint or "GitHub kept failing after retries; try again later"
+        hint = "GitHub kept failing after retries; try again later"
     return cls(
         operation,
         status,
@@ -196,16 +196,21 @@ class GitHubAppClient:
             return f"No GitHub App {self.issuer!r} at {self.base_url}; check app_id / client_id"
         return None
 
-    def _fail(self, response: requests.Response, operation: str, hint: str) -> errors.ApiError:
-        return api_error(response, operation, self._auth_hint(response) or hint)
+    def _fail(
+        self, response: requests.Response, operation: str, hints: Mapping[int, str]
+    ) -> errors.ApiError:
+        """The error for `response`, with advice chosen by its status."""
+        hint = self._auth_hint(response) or hints.get(response.status_code)
+        return api_error(response, operation, hint)
+
+    def _missing(self, installation_id: int) -> dict[int, str]:
+        return {404: f"App {self.issuer!r} has no installation {installation_id}; check "
+                     "installation_id, or install the app on the account"}
 
     def get_installation(self, installation_id: int) -> Installation:
         response, op = self._app_request("GET", f"/app/installations/{installation_id}")
         if response.status_code != 200:
-            raise self._fail(
-                response, op, f"App {self.issuer!r} has no installation {installation_id}; "
-                "check installation_id, or install the app on the account",
-            )
+            raise self._fail(response, op, self._missing(installation_id))
         return _installation(response.json())
 
     def find_installation(
@@ -228,10 +233,9 @@ class GitHubAppClient:
                 return _installation(response.json())
             if response.status_code != 404 or self._auth_hint(response):
                 break
-        raise self._fail(
-            response, op, f"App {self.issuer!r} is not installed on {target}; install it "
-            "there or fix the name",
-        )
+        raise self._fail(response, op, {
+            404: f"App {self.issuer!r} is not installed on {target}; install it there or fix "
+                 "the name"})
 
     def create_token(
         self,
@@ -261,18 +265,10 @@ class GitHubAppClient:
                 repository_selection=data.get("repository_selection", ""),
                 repositories=tuple(r["full_name"] for r in data.get("repositories") or ()),
             )
-        if response.status_code in (400, 422):
-            requested = ", ".join(f"{k}={v}" for k, v in body.items()) or "the full installation"
-            hint = (
-                f"Requested {requested}. Ask only for what installation {installation_id} "
-                "grants (see its settings page), or widen the installation"
-            )
-        else:
-            hint = (
-                f"App {self.issuer!r} has no installation {installation_id}; check "
-                "installation_id, or install the app on the account"
-            )
-        raise self._fail(response, op, hint)
+        requested = ", ".join(f"{k}={v}" for k, v in body.items()) or "the full installation"
+        scope = (f"Requested {requested}. Ask only for what installation {installation_id} "
+                 "grants (see its settings page), or widen the installation")
+        raise self._fail(response, op, {**self._missing(installation_id), 400: scope, 422: scope})
 
 
 def _installation(data: Mapping[str, Any]) -> Installation:

@@ -100,7 +100,8 @@ def default_retry(
 def build_session(retry: Retry | None = None) -> requests.Session:
     """A Session that retries through `retry`; it honours HTTPS_PROXY and REQUESTS_CA_BUNDLE."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry or default_retry())
+    # Pulumi calls from 4 threads and tests from 16: keep that many connections alive.
+    adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_maxsize=16)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

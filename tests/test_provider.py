@@ -1,0 +1,237 @@
+"""InstallationTokenProvider's hooks, called in-process, against the emulator."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from github_app_token import InstallationTokenProvider
+from github_app_token.errors import RevokeError, ValidationError
+
+from .conftest import assert_no_secret, new_rsa_pem
+
+PROVIDER = InstallationTokenProvider()
+
+
+def news(gh, **overrides: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "app_id": gh.app_id, "private_key": gh.private_key_pem,
+        "installation_id": gh.installation_id, "base_url": gh.base_url,
+        "repositories": ["infra"], "permissions": {"contents": "read"},
+    }
+    props.update(overrides)
+    result = PROVIDER.check({}, {k: v for k, v in props.items() if v is not None})
+    assert result.failures == []
+    return result.inputs
+
+
+def as_engine_sends(outs: dict[str, Any]) -> dict[str, Any]:
+    """Old outputs as the engine hands them back: every int is a float."""
+    def floaty(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return float(value)
+        if isinstance(value, list):
+            return [floaty(v) for v in value]
+        if isinstance(value, dict):
+            return {k: floaty(v) for k, v in value.items()}
+        return value
+    return floaty(outs)
+
+
+def create(gh, **overrides: Any) -> tuple[str, dict[str, Any]]:
+    result = PROVIDER.create(as_engine_sends(news(gh, **overrides)))
+    return result.id, as_engine_sends(result.outs)
+
+
+def test_check_reports_failures_by_property(gh) -> None:
+    result = PROVIDER.check({}, {"app_id": 1, "client_id": "x", "private_key": "nope",
+                                 "installation_id": 1, "permissions": {"workflows": "read"}})
+    props = {f.property for f in result.failures}
+    assert props == {"app_id", "private_key", "permissions"}
+
+
+def test_check_lets_unknowns_through(gh) -> None:
+    result = PROVIDER.check({}, {"app_id": gh.app_id, "private_key": Unknown(),
+                                 "installation_id": Unknown()})
+    assert result.failures == []
+    assert isinstance(result.inputs["installation_id"], Unknown)
+
+
+def test_create_outputs(gh) -> None:
+    id_, outs = create(gh)
+    token = outs["token"]
+    assert gh.token_state(token) == "live"
+    assert token not in id_ and id_.startswith(f"{gh.installation_id}-")
+    assert outs["installation_id"] == gh.installation_id
+    assert outs["granted_permissions"] == {"contents": "read"}
+    assert outs["granted_repositories"] == [f"{gh.account}/infra"]
+    assert outs["repository_selection"] == "selected"
+    assert outs["key_fingerprint"].startswith("SHA256:")
+    assert outs["expires_at"].endswith("Z")
+    assert "private_key" not in outs
+    for name in ("app_id", "client_id", "owner", "repository", "repositories", "repository_ids",
+                 "permissions", "base_url", "renew_before", "revoke_on_delete"):
+        assert name in outs
+    assert_no_secret(repr({k: v for k, v in outs.items() if k != "token"}), token,
+                     gh.private_key_pem)
+
+
+@pytest.mark.parametrize("selector", ["owner", "repository"])
+def test_create_resolves_the_installation(gh, selector: str) -> None:
+    value = gh.account if selector == "owner" else f"{gh.account}/docs"
+    _, outs = create(gh, installation_id=None, **{selector: value})
+    assert outs["installation_id"] == gh.installation_id
+    assert outs[selector] == value
+    assert [r.method for r in gh.requests] == ["GET", "POST"]
+
+
+def test_create_sends_exactly_one_post_for_an_installation_id(gh) -> None:
+    create(gh)
+    assert [(r.method, r.path) for r in gh.requests] == [
+        ("POST", f"/app/installations/{gh.installation_id}/access_tokens")
+    ]
+
+
+def test_create_failure_is_githubs_422_with_advice(gh) -> None:
+    with pytest.raises(ValidationError) as info:
+        create(gh, permissions={"administration": "write"})
+    assert "not granted to this installation" in str(info.value)
+    assert_no_secret(str(info.value), gh.private_key_pem)
+
+
+def test_diff_makes_no_network_calls(gh) -> None:
+    id_, outs = create(gh)
+    gh.clear_log()
+    result = PROVIDER.diff(id_, outs, news(gh))
+    assert result.changes is False
+    result = PROVIDER.diff(id_, outs, news(gh, repositories=["infra", "app"]))
+    assert result.changes is True and result.replaces == ["repositories"]
+    assert result.delete_before_replace is False
+    result = PROVIDER.diff(id_, outs, news(gh, installation_id=Unknown()))
+    assert result.changes is True and "installation_id" in result.replaces
+    assert gh.requests == []
+
+
+def test_diff_replaces_a_token_inside_the_renewal_window(gh) -> None:
+    gh.token_lifetime = 1700  # minted already inside the default 1800 s window
+    id_, outs = create(gh)
+    gh.clear_log()
+    assert PROVIDER.diff(id_, outs, news(gh)).replaces == ["expires_at"]
+    assert PROVIDER.diff(id_, outs, news(gh, renew_before=1600)).replaces == []
+    assert gh.requests == []
+
+
+def test_key_rotation_is_an_update_that_mints_nothing(gh) -> None:
+    id_, outs = create(gh)
+    second = gh.add_key()
+    diff = PROVIDER.diff(id_, outs, news(gh, private_key=second))
+    assert diff.changes is True and diff.replaces == []
+    gh.clear_log()
+    updated = PROVIDER.update(id_, outs, news(gh, private_key=second, renew_before=600)).outs
+    assert gh.requests == []
+    assert updated["token"] == outs["token"]
+    assert updated["renew_before"] == 600
+    assert updated["key_fingerprint"] != outs["key_fingerprint"]
+
+
+def test_read_keeps_a_live_token_with_one_cheap_call(gh) -> None:
+    id_, outs = create(gh)
+    gh.clear_log()
+    result = PROVIDER.read(id_, outs)
+    assert result.id == id_ and result.outs["token"] == outs["token"]
+    [call] = gh.requests
+    assert (call.method, call.path, call.query) == ("GET", "/installation/repositories",
+                                                    "per_page=1")
+
+
+def test_read_drops_a_revoked_token(gh) -> None:
+    id_, outs = create(gh)
+    gh.revoke_all()
+    result = PROVIDER.read(id_, outs)
+    assert result.id is None and result.outs == {}
+
+
+def test_read_drops_an_expired_token_without_asking_github(gh) -> None:
+    gh.token_lifetime = 1
+    id_, outs = create(gh)
+    time.sleep(2)
+    gh.clear_log()
+    result = PROVIDER.read(id_, outs)
+    assert result.id is None and gh.requests == []
+
+
+def test_read_never_drops_a_live_token_on_a_network_error(gh, monkeypatch) -> None:
+    id_, outs = create(gh)
+    gh.inject("reset", count=50)
+    with pytest.raises(Exception) as info:
+        PROVIDER.read(id_, outs)
+    assert "GET /installation/repositories" in str(info.value)
+    assert_no_secret(str(info.value), outs["token"])
+
+
+def test_update_never_drops_the_token(gh) -> None:
+    id_, outs = create(gh)
+    updated = PROVIDER.update(id_, outs, news(gh, revoke_on_delete=False)).outs
+    assert updated["token"] == outs["token"]
+    assert updated["revoke_on_delete"] is False
+    assert set(updated) >= set(outs) - {"__provider"}
+
+
+def test_delete_revokes(gh) -> None:
+    id_, outs = create(gh)
+    PROVIDER.delete(id_, outs)
+    assert gh.token_state(outs["token"]) == "revoked"
+    PROVIDER.delete(id_, outs)  # already dead: GitHub's 401 counts as done
+
+
+def test_delete_skips_expired_tokens_and_opt_outs(gh) -> None:
+    id_, outs = create(gh)
+    PROVIDER.delete(id_, {**outs, "revoke_on_delete": False})
+    assert gh.token_state(outs["token"]) == "live"
+    gh.token_lifetime = 1
+    _, expired = create(gh)
+    time.sleep(2)
+    gh.clear_log()
+    PROVIDER.delete(id_, expired)
+    assert gh.requests == []
+
+
+def test_failed_revoke_says_the_token_stays_valid(gh) -> None:
+    id_, outs = create(gh)
+    gh.inject("error", count=50, status=500)
+    with pytest.raises(RevokeError) as info:
+        PROVIDER.delete(id_, outs)
+    text = str(info.value)
+    assert f"stays valid until {outs['expires_at']}" in text
+    assert "GitHub answered 500" in text
+    assert_no_secret(text, outs["token"])
+
+
+def test_sixteen_parallel_creates_on_one_provider(gh) -> None:
+    props = as_engine_sends(news(gh))
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: PROVIDER.create(dict(props)), range(16)))
+    tokens = {r.outs["token"] for r in results}
+    assert len(tokens) == 16 and len({r.id for r in results}) == 16
+    assert all(gh.token_state(t) == "live" for t in tokens)
+
+
+def test_wrong_key_error_is_secret_free(gh) -> None:
+    pem = new_rsa_pem()
+    with pytest.raises(Exception) as info:
+        create(gh, private_key=pem)
+    assert "does not belong to GitHub App" in str(info.value)
+    assert_no_secret(str(info.value), pem)
+
+
+def test_provider_is_stateless_and_small() -> None:
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    assert vars(PROVIDER) == {}
+    assert len(serialize_provider(PROVIDER)) < 2048
