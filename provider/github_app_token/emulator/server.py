@@ -1,0 +1,183 @@
+"""The HTTP layer: a ThreadingHTTPServer whose handler applies faults, answers and logs."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import admin, faults, routes
+from .clock import http_date
+from .state import Auth, State
+from .wire import JSON_TYPE, STATIC_HEADERS, Response, encode, request_id
+
+_INSTALLATION_IN_PATH = "/app/installations/"
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """Serves one State; remembers open connections so `close` can cut keep-alive clients."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, host: str, port: int, state: State, info: Callable[[], dict[str, Any]]
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.state = state
+        self.info = info
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__((host, port), Handler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close(self) -> None:
+        """Stop accepting, then cut idle keep-alive connections (no thread serves stale state)."""
+        self.server_close()
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for conn in open_now:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 with Content-Length on every body, so clients can pool connections.
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs
+    # would add ~40 ms to every keep-alive round trip.
+    disable_nagle_algorithm = True
+    server: EmulatorServer
+
+    def version_string(self) -> str:
+        return "GitHub.com"
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header follows the emulator clock: clients use it to measure skew (§1 notes).
+        return http_date(self.server.state.now())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Silent on purpose: request lines and headers may carry credentials.
+        return
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline().strip():  # trailers
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        state = self.server.state
+        split = urlsplit(self.path)
+        path, query = split.path, split.query
+        try:
+            body = self._read_body()
+        except ValueError:
+            self._send(Response(400, {"message": "Problems parsing request"}), {})
+            return
+        if path == admin.PREFIX or path.startswith(admin.PREFIX + "/"):
+            self._send(admin.handle(state, self.command, path, body, self.server.info), {})
+            return
+
+        seq, arrived = state.next_seq(), state.now()
+        with state.lock:
+            fault = state.faults.take(path)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay or 0.0)  # outside the lock: other requests keep flowing
+            fault = None
+        auth = state.authenticate(self.headers.get("Authorization"))
+        token_id = auth.token_serial
+        if fault is not None and fault.kind == "reset":
+            state.record(seq, self.command, path, query, 0, auth.kind, token_id, body, arrived)
+            self._reset()
+            return
+
+        identity, limit = auth.rate_identity()
+        with state.lock:
+            rate_headers = state.rates.count(identity, limit, state.now())
+        if fault is not None:
+            response = faults.respond(
+                fault,
+                now=state.now(),
+                limit=limit,
+                installation_id=self._installation_hint(auth, path),
+                app_id=auth.app.id if auth.app else None,
+            )
+        else:
+            request = routes.Request(
+                self.command, path, query, body, self.headers, self.server.base_url
+            )
+            response = routes.dispatch(state, auth, request)
+            token_id = response.token_id or token_id
+        state.record(
+            seq, self.command, path, query, response.status, auth.kind, token_id, body, arrived
+        )
+        self._send(response, {**rate_headers, **response.headers})
+
+    def _installation_hint(self, auth: Auth, path: str) -> int | None:
+        if auth.token is not None:
+            return auth.token.installation_id
+        if path.startswith(_INSTALLATION_IN_PATH):
+            number = path[len(_INSTALLATION_IN_PATH) :].split("/")[0]
+            if number.isascii() and number.isdigit():
+                return int(number)
+        return None
+
+    def _send(self, response: Response, headers: dict[str, str]) -> None:
+        payload = b"" if response.body is None else encode(response.body)
+        try:
+            self.send_response(response.status)
+            for name, value in STATIC_HEADERS:
+                self.send_header(name, value)
+            self.send_header("X-GitHub-Request-Id", request_id())
+            for name, value in {**response.headers, **headers}.items():
+                self.send_header(name, value)
+            if response.body is not None:
+                self.send_header("Content-Type", JSON_TYPE)
+            if response.status not in (204, 304):  # RFC 9110: no Content-Length on these
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
+        except OSError:  # the client gave up (e.g. timed out during a delay fault)
+            self.close_connection = True
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST and no response: SO_LINGER 0, then close."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.rfile.close()  # drops the last reference, so the close (and RST) happens now

@@ -1,0 +1,71 @@
+"""What goes on the wire: the response value, JSON encoding and GitHub's fixed headers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ApiError
+
+API_VERSION = "2022-11-28"
+JSON_TYPE = "application/json; charset=utf-8"
+
+# Headers GitHub sends on every API response (copied from the recorded exchanges).
+STATIC_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-GitHub-Media-Type", "github.v3; format=json"),
+    ("x-github-api-version-selected", API_VERSION),
+    (
+        "Access-Control-Expose-Headers",
+        "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, "
+        "X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, "
+        "X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, "
+        "X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset",
+    ),
+    ("Access-Control-Allow-Origin", "*"),
+    (
+        "Vary",
+        "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding, Accept, X-Requested-With",
+    ),
+    ("X-Frame-Options", "deny"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-XSS-Protection", "0"),
+    ("Referrer-Policy", "origin-when-cross-origin, strict-origin-when-cross-origin"),
+    ("Content-Security-Policy", "default-src 'none'"),
+)
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None  # JSON-encodable; None means no body at all (204, 304)
+    headers: dict[str, str] = field(default_factory=dict)
+    token_id: int | None = None  # serial of a token minted by this request; for the log only
+
+    @classmethod
+    def from_error(cls, error: ApiError) -> Response:
+        return cls(error.status, error.body(), dict(error.headers))
+
+
+def encode(body: Any) -> bytes:
+    # GitHub sends compact JSON.
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+def etag(body: Any, *, weak: bool) -> str:
+    digest = hashlib.sha256(encode(body)).hexdigest()
+    return f'W/"{digest}"' if weak else f'"{digest}"'
+
+
+def request_id() -> str:
+    # Shaped like the recorded `D590:F2E4:13B6DDD:13FE18A:648185AC`.
+    parts = (
+        secrets.token_hex(2),
+        secrets.token_hex(2),
+        secrets.token_hex(4)[1:],
+        secrets.token_hex(4)[1:],
+        secrets.token_hex(4),
+    )
+    return ":".join(p.upper() for p in parts)
