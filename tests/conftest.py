@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -20,7 +20,8 @@ SHARED = Path(os.environ.get("GITHUB_REST_DIR", REPO.parent / "shared" / "github
 
 def new_rsa_pem(pkcs8: bool = False) -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    fmt = serialization.PrivateFormat.PKCS8 if pkcs8 else serialization.PrivateFormat.TraditionalOpenSSL
+    formats = serialization.PrivateFormat
+    fmt = formats.PKCS8 if pkcs8 else formats.TraditionalOpenSSL
     return key.private_bytes(
         serialization.Encoding.PEM, fmt, serialization.NoEncryption()
     ).decode("ascii")

@@ -31,7 +31,7 @@ PROVIDER = serialize_provider(InstallationTokenProvider())
 class Server:
     def __init__(self, tmp_path) -> None:
         self.stderr_path = tmp_path / "provider.stderr"
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             stdout=subprocess.PIPE, stderr=self._stderr,

@@ -84,7 +84,7 @@ def test_each_problem_names_its_property(overrides: dict, prop: str, fragment: s
 def test_reasons_never_quote_the_key() -> None:
     broken = PEM[:300] + "\n-----END RSA PRIVATE KEY-----"
     _, problems = check_inputs(props(private_key=broken))
-    assert problems and all("private_key" == p for p, _ in problems)
+    assert problems and all(p == "private_key" for p, _ in problems)
     assert_no_secret(repr(problems), PEM)
 
 

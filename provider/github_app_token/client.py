@@ -7,7 +7,6 @@ stay inside this module.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import quote
 
 import requests
 
-from . import errors
+from . import clock, errors
 from .app_jwt import JwtCache
 from .keys import fingerprint, load_private_key
 from .retry import build_session, rate_limit_wait, server_time
@@ -163,7 +162,7 @@ class GitHubAppClient:
     ) -> tuple[requests.Response, str]:
         operation = f"{method} {path}"
         for attempt in range(2):
-            now = time.time() + clock_offset(self.base_url)
+            now = clock.now() + clock_offset(self.base_url)
             token = _jwts.get(self.issuer, self._key, self.key_fingerprint, self.base_url, now)
             response = _send(
                 self._session, method, self.base_url + path, operation, token, body
@@ -172,7 +171,7 @@ class GitHubAppClient:
                 return response, operation
             if attempt == 0:
                 # Re-sign once on GitHub's clock, as auth-app.js does, and remember it.
-                _offsets[self.base_url] = server_time(response.headers) - time.time()
+                _offsets[self.base_url] = server_time(response.headers) - clock.now()
                 _jwts.forget(self.base_url)
         message, docs = _message(response)
         raise errors.ClockSkewError(

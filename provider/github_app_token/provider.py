@@ -6,7 +6,6 @@ a small by-reference pointer to this class and never a credential.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -21,6 +20,7 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from . import clock
 from .client import GitHubAppClient, revoke_token, token_is_live
 from .errors import GitHubAppTokenError, RevokeError
 from .inputs import check_inputs, parse_inputs
@@ -53,7 +53,7 @@ class InstallationTokenProvider(ResourceProvider):
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces, updates = plan(olds, news, time.time(), _is_unknown, _fingerprint)
+        replaces, updates = plan(olds, news, clock.now(), _is_unknown, _fingerprint)
         if replaces:
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
         return DiffResult(changes=bool(updates), replaces=[], delete_before_replace=False)
@@ -86,7 +86,7 @@ class InstallationTokenProvider(ResourceProvider):
         return CreateResult(f"{installation_id}-{uuid.uuid4().hex[:16]}", outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        if is_expired(props, time.time()):
+        if is_expired(props, clock.now()):
             return ReadResult(None, {})
         if not token_is_live(str(props["base_url"]), str(props["token"])):
             return ReadResult(None, {})
@@ -103,7 +103,7 @@ class InstallationTokenProvider(ResourceProvider):
         return UpdateResult(outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        if props.get("revoke_on_delete") is False or is_expired(props, time.time()):
+        if props.get("revoke_on_delete") is False or is_expired(props, clock.now()):
             return
         try:
             revoke_token(str(props["base_url"]), str(props["token"]))

@@ -1,12 +1,12 @@
-"""Run Pulumi's dynamic-provider server on the emulator's clock.
+"""Run Pulumi's dynamic-provider server on the emulator's clock (demo and e2e tests only).
 
 The demo and the end-to-end tests "wait an hour" by shifting the emulator's clock.
-The provider decides renewal by its own clock, so its process must move too:
+The provider decides renewal by its own clock, so it must move too. A launcher runs
 
-    python -m github_app_token.emulator.timewarp ARGS...   # instead of python -m pulumi.dynamic
+    python -u scripts/timewarp.py ARGS...      # instead of python -u -m pulumi.dynamic ARGS...
 
-reads the emulator's shift from GITHUB_APP_TOKEN_EMULATOR_URL at start-up and
-offsets `time.time` by it. Only the launcher of a demo or test uses this.
+which reads the shift from the emulator at GITHUB_APP_TOKEN_EMULATOR_URL and moves
+`github_app_token.clock.now` by it. Only that seam moves: gRPC keeps the real time.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import runpy
-import time
 import urllib.request
 
 ENV = "GITHUB_APP_TOKEN_EMULATOR_URL"
@@ -30,8 +29,10 @@ def main() -> None:
     url = os.environ.get(ENV)
     shift = emulator_shift(url) if url else 0.0
     if shift:
-        real = time.time
-        time.time = lambda: real() + shift
+        from github_app_token import clock
+
+        real = clock.now
+        clock.now = lambda: real() + shift
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 
