@@ -1094,3 +1094,9 @@ def test_cli_prints_one_json_line_and_exits_cleanly() -> None:
     assert out == ""  # nothing after the one line
     assert token not in err and "PRIVATE KEY" not in err
     assert not key_path.exists() and not key_path.parent.exists()
+
+
+def test_ghes_style_prefix_serves_the_same_api(gh: Emulator, http_session) -> None:
+    response = http_session.get(gh.base_url + "/api/v3/app", headers=bearer(sign(gh)))
+    assert response.status_code == 200
+    assert response.json()["id"] == gh.app_id

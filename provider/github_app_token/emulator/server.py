@@ -18,6 +18,7 @@ from .state import Auth, State
 from .wire import JSON_TYPE, STATIC_HEADERS, Response, encode, request_id
 
 _INSTALLATION_IN_PATH = "/app/installations/"
+GHES_PREFIX = "/api/v3"
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -102,6 +103,9 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         split = urlsplit(self.path)
         path, query = split.path, split.query
+        # GitHub Enterprise Server serves the same API under /api/v3; so do we.
+        if path.startswith(GHES_PREFIX + "/"):
+            path = path[len(GHES_PREFIX):]
         try:
             body = self._read_body()
         except ValueError:
