@@ -128,6 +128,10 @@ if [ ! -x "\$PYTHON" ] && ! command -v "\$PYTHON" >/dev/null 2>&1; then
     exit 1
 fi
 unset PYTHONHOME
+# The demo points this at its emulator so the provider follows the emulator's clock.
+if [ -n "\${GITHUB_APP_TOKEN_EMULATOR_URL:-}" ]; then
+    exec "\$PYTHON" -u "$REPO_ROOT/scripts/timewarp.py" "\$@"
+fi
 exec "\$PYTHON" -u -m pulumi.dynamic "\$@"
 EOF
     install_generated "$tmp" "$target"

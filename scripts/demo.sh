@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The main job: a real `pulumi up` of the root project against the local GitHub
+# emulator, then renewal, then destroy.  Run through `make demo`.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+PY="$REPO/.venv/bin/python"
+DEMO="$REPO/.cache/demo"
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "1/9 Setting up: the virtualenv is ready; getting the Pulumi CLI (the first run builds it from Go modules)"
+eval "$("$REPO/scripts/pulumi-cli.sh")"
+pulumi version
+
+rm -rf "$DEMO" && mkdir -p "$DEMO/project" "$DEMO/state"
+"$PY" -m github_app_token.emulator --port 0 >"$DEMO/emulator.json" 2>"$DEMO/emulator.log" &
+EMULATOR_PID=$!
+trap 'kill "$EMULATOR_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$DEMO/emulator.json" ] && break; sleep 0.1; done
+field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$DEMO/emulator.json" "$1"; }
+BASE_URL="$(field base_url)"
+control() { # control VERB PATH [JSON]: the emulator's test controls
+    "$PY" - "$BASE_URL/_emulator/$2" "$1" "${3:-}" <<'PYEOF'
+import json, sys, urllib.request
+url, method, body = sys.argv[1:4]
+req = urllib.request.Request(url, method=method, data=body.encode() or None,
+                             headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode())
+PYEOF
+}
+step "2/9 Started a local GitHub emulator at $BASE_URL: app $(field app_id), installation $(field installation_id) on '$(field account)'"
+
+# A copy of the root project, so the demo's stack config stays out of the tree.
+cp "$REPO/Pulumi.yaml" "$REPO/__main__.py" "$DEMO/project/"
+sed -i "s|virtualenv: .venv|virtualenv: $REPO/.venv|" "$DEMO/project/Pulumi.yaml"
+export PULUMI_BACKEND_URL="file://$DEMO/state"
+export GITHUB_APP_TOKEN_EMULATOR_URL="$BASE_URL"   # the provider follows the emulator's clock
+cd "$DEMO/project"
+pulumi stack init demo --non-interactive >/dev/null
+pulumi config set appId "$(field app_id)"
+pulumi config set installationId "$(field installation_id)"
+pulumi config set baseUrl "$BASE_URL"
+pulumi config set --path 'repositories[0]' infra
+pulumi config set --path 'permissions.contents' read
+pulumi config set --secret privateKey -- "$(cat "$(field private_key_path)")"
+step "3/9 Configured stack 'demo' from the emulator; the private key is stored encrypted"
+
+pulumi up --yes --skip-preview
+step "4/9 pulumi up minted a token scoped to 'infra' with contents:read; outputs (the token stays masked):"
+pulumi stack output
+OLD_TOKEN="$(pulumi stack output token --show-secrets)"
+
+control POST clock '{"shift": 1900}' >/dev/null
+step "5/9 Moved the emulator's clock 1900 s ahead: the token has 1700 s left, less than renew_before (1800 s)"
+
+step "6/9 pulumi preview shows the token will be replaced (create the new one first, then delete the old):"
+pulumi preview --diff | grep -E "replace|expires_at|Resources:|to replace" || true
+
+pulumi up --yes --skip-preview
+NEW_TOKEN="$(pulumi stack output token --show-secrets)"
+OLD_STATE="$(control POST token-state "{\"token\": \"$OLD_TOKEN\"}")"
+NEW_STATE="$(control POST token-state "{\"token\": \"$NEW_TOKEN\"}")"
+step "7/9 pulumi up re-minted the token; GitHub now says old: $OLD_STATE, new: $NEW_STATE"
+
+pulumi refresh --yes --skip-preview >/dev/null
+step "8/9 pulumi refresh checked the live token with one cheap call and kept it: $(pulumi stack output expiresAt)"
+
+pulumi destroy --yes --skip-preview
+step "9/9 pulumi destroy revoked the token; GitHub says: $(control POST token-state "{\"token\": \"$NEW_TOKEN\"}")"
+pulumi stack rm demo --yes >/dev/null
