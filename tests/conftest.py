@@ -51,3 +51,12 @@ def assert_no_secret(text: str | bytes, *secrets: str) -> None:
     haystack = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     for needle in [*secrets, *secret_lines(*secrets)]:
         assert needle not in haystack, "a secret leaked"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock_offsets() -> Iterator[None]:
+    """Emulator ports get reused; a skew learned for one must not leak into the next test."""
+    from github_app_token import client
+
+    yield
+    client._offsets.clear()
