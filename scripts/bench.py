@@ -19,7 +19,7 @@ import requests
 from github_app_token import client as client_module
 from github_app_token.app_jwt import JwtCache, sign
 from github_app_token.client import GitHubAppClient, token_is_live
-from github_app_token.emulator import Emulator
+from github_app_emulator import Emulator
 from github_app_token.keys import fingerprint, load_private_key
 from github_app_token.retry import build_session
 

@@ -13,7 +13,7 @@ eval "$("$REPO/scripts/pulumi-cli.sh")"
 pulumi version
 
 rm -rf "$DEMO" && mkdir -p "$DEMO/project" "$DEMO/state"
-"$PY" -m github_app_token.emulator --port 0 >"$DEMO/emulator.json" 2>"$DEMO/emulator.log" &
+"$PY" -m github_app_emulator --port 0 >"$DEMO/emulator.json" 2>"$DEMO/emulator.log" &
 EMULATOR_PID=$!
 trap 'kill "$EMULATOR_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$DEMO/emulator.json" ] && break; sleep 0.1; done

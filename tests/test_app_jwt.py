@@ -5,7 +5,7 @@ import jwt
 from github_app_token.app_jwt import JWT_BACKDATE, JWT_TTL, JwtCache, build_claims, sign
 from github_app_token.keys import fingerprint, load_private_key
 
-from .conftest import new_rsa_pem
+from .support.secrets import new_rsa_pem
 
 PEM = new_rsa_pem()
 KEY = load_private_key(PEM)

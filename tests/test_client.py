@@ -21,7 +21,7 @@ from github_app_token.errors import (
 )
 from github_app_token.retry import build_session, default_retry
 
-from .conftest import assert_no_secret
+from .support.secrets import assert_no_secret
 
 
 @pytest.fixture

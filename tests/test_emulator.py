@@ -32,10 +32,10 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import github_app_token.emulator as emulator_package
-from github_app_token.emulator import Emulator, RequestRecord
+import github_app_emulator as emulator_package
+from github_app_emulator import Emulator, RequestRecord
 
-from .openapi import validate_response
+from .support.openapi import validate_response
 
 REST = "https://docs.github.com/rest"
 CREATE_DOCS = (
@@ -1049,7 +1049,7 @@ def test_cli_prints_one_json_line_and_exits_cleanly() -> None:
         [
             sys.executable,
             "-m",
-            "github_app_token.emulator",
+            "github_app_emulator",
             "--port",
             "0",
             "--token-lifetime",

@@ -22,7 +22,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from github_app_token import InstallationTokenProvider
 
-from .conftest import assert_no_secret
+from .support.secrets import assert_no_secret
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/github:InstallationToken::ci"
 PROVIDER = serialize_provider(InstallationTokenProvider())

@@ -6,7 +6,7 @@ import pytest
 
 from github_app_token.inputs import check_inputs, parse_inputs
 
-from .conftest import assert_no_secret, new_rsa_pem
+from .support.secrets import assert_no_secret, new_rsa_pem
 
 PEM = new_rsa_pem()
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from github_app_token.errors import ConfigError
 from github_app_token.keys import fingerprint, load_private_key, normalize_pem
 
-from .conftest import assert_no_secret, new_rsa_pem
+from .support.secrets import assert_no_secret, new_rsa_pem
 
 PKCS1 = new_rsa_pem()
 LABEL = "RSA PRIVATE KEY"  # built up so no key-shaped literal sits in the repository

@@ -4,11 +4,11 @@ import json
 
 from github_app_token.permissions import CATALOGUE, validate
 
-from .conftest import SHARED
+from .support.openapi import SPEC_DIR
 
 
 def test_catalogue_equals_githubs_app_permissions_schema() -> None:
-    spec = json.loads((SHARED / "installation-tokens.openapi.json").read_text())
+    spec = json.loads((SPEC_DIR / "installation-tokens.openapi.json").read_text())
     schema = spec["components"]["schemas"]["app-permissions"]["properties"]
     assert {name: set(prop["enum"]) for name, prop in schema.items()} == {
         name: set(levels) for name, levels in CATALOGUE.items()

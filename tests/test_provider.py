@@ -12,7 +12,7 @@ from pulumi.output import Unknown
 from github_app_token import InstallationTokenProvider
 from github_app_token.errors import RevokeError, ValidationError
 
-from .conftest import assert_no_secret, new_rsa_pem
+from .support.secrets import assert_no_secret, new_rsa_pem
 
 PROVIDER = InstallationTokenProvider()
 

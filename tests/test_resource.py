@@ -13,7 +13,7 @@ from github_app_token import InstallationToken, InstallationTokenArgs
 from github_app_token.errors import ConfigError
 from github_app_token.resource import with_env_fallbacks
 
-from .conftest import new_rsa_pem
+from .support.secrets import new_rsa_pem
 
 PEM = new_rsa_pem()
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support.paths import REPO
+
 MIN_CLI = (3, 274, 1)
 
 

@@ -11,7 +11,7 @@ from pulumi import automation as auto
 
 from github_app_token import InstallationToken
 
-from ..conftest import assert_no_secret
+from ..support.secrets import assert_no_secret
 from .harness import TOKEN_TYPE, Harness, digest, is_ciphertext, token_resources
 from .programs import Echo, TokenUser
 

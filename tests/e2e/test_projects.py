@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from ..conftest import assert_no_secret
-from .conftest import REPO
+from ..support.paths import REPO
+from ..support.secrets import assert_no_secret
 from .harness import Harness
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,6 @@
 """GitHub's error bodies, as one exception type plus the exact texts.
 
-Every message here is quoted from /work/shared/github-rest/BEHAVIOUR.md (section noted);
+Every message here is quoted from docs/github-behaviour.md (section noted);
 texts GitHub has never been seen to send are marked "inference".
 """
 

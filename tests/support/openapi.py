@@ -1,7 +1,6 @@
-"""Validate response bodies against GitHub's OpenAPI 3.0.3 extract (shared test data).
+"""Validate response bodies against GitHub's OpenAPI 3.0.3 extract (tests/data/github-rest).
 
-The spec lives in the `shared/github-rest` folder beside the repository; set
-`GITHUB_REST_DIR` to point elsewhere. OpenAPI 3.0 is not JSON Schema: `nullable: true` is
+OpenAPI 3.0 is not JSON Schema: `nullable: true` is
 turned into a type union and `#/components/...` references are resolved against the spec.
 """
 
@@ -10,7 +9,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +18,12 @@ SPEC_FILE = "installation-tokens.openapi.json"
 _OPENAPI_ONLY = {"example", "examples", "deprecated", "externalDocs", "xml", "discriminator"}
 
 
-def spec_dir() -> Path:
-    override = os.environ.get("GITHUB_REST_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "shared" / "github-rest"
+SPEC_DIR = Path(__file__).resolve().parents[1] / "data" / "github-rest"
 
 
 @functools.lru_cache(maxsize=1)
 def load_spec() -> dict[str, Any]:
-    with open(spec_dir() / SPEC_FILE, encoding="utf-8") as handle:
+    with open(SPEC_DIR / SPEC_FILE, encoding="utf-8") as handle:
         return json.load(handle)
 
 

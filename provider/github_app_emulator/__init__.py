@@ -1,7 +1,7 @@
 """A local GitHub REST emulator for GitHub App installation tokens.
 
 Standalone on purpose: it imports nothing else from `github_app_token`, so the client and the
-emulator cannot share a bug. Run `python -m github_app_token.emulator` for the CLI.
+emulator cannot share a bug. Run `python -m github_app_emulator` for the CLI.
 """
 
 from __future__ import annotations

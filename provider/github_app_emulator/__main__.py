@@ -1,4 +1,4 @@
-"""CLI: `python -m github_app_token.emulator [--host H] [--port P] [--token-lifetime S]`.
+"""CLI: `python -m github_app_emulator [--host H] [--port P] [--token-lifetime S]`.
 
 Prints exactly one JSON line on stdout once serving (with the path of a freshly generated
 key file, mode 0600, in a temp dir removed on exit), then serves until SIGTERM/SIGINT.
@@ -21,7 +21,7 @@ from .control import Emulator
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m github_app_token.emulator",
+        prog="python -m github_app_emulator",
         description="Local GitHub REST emulator (installation tokens).",
     )
     parser.add_argument("--host", default="127.0.0.1")
