@@ -1,0 +1,60 @@
+"""The import direction of ARCHITECTURE.md, read from the source: data flows one way.
+
+- the runtime (`github_app_token`) never imports the emulator;
+- the emulator never imports the runtime, so the two cannot share a bug;
+- only the Pulumi faces import `pulumi`: the client, inputs and renewal rules know nothing of it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .support.paths import REPO
+
+RUNTIME = REPO / "provider" / "github_app_token"
+EMULATOR = REPO / "provider" / "github_app_emulator"
+# The Pulumi faces: the dynamic provider and resource, and the plugin. Everything else is core.
+PULUMI_FACES = {"provider.py", "resource.py", "__init__.py", "plugin"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Top-level package names that `path` imports (relative imports excluded)."""
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def modules(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules(RUNTIME), ids=lambda p: str(p.relative_to(RUNTIME)))
+def test_the_runtime_never_imports_the_emulator(path: Path) -> None:
+    assert "github_app_emulator" not in imported_roots(path)
+
+
+@pytest.mark.parametrize("path", modules(EMULATOR), ids=lambda p: str(p.relative_to(EMULATOR)))
+def test_the_emulator_never_imports_the_runtime(path: Path) -> None:
+    assert "github_app_token" not in imported_roots(path)
+
+
+def _core(path: Path) -> bool:
+    return path.relative_to(RUNTIME).parts[0] not in PULUMI_FACES
+
+
+@pytest.mark.parametrize("path", [p for p in modules(RUNTIME) if _core(p)],
+                         ids=lambda p: str(p.relative_to(RUNTIME)))
+def test_the_core_knows_nothing_of_pulumi(path: Path) -> None:
+    assert "pulumi" not in imported_roots(path)
+
+
+def test_the_lists_are_not_empty() -> None:
+    # A moved folder must not turn the checks above into no-ops.
+    assert len(modules(RUNTIME)) > 8 and len(modules(EMULATOR)) > 8
