@@ -14,17 +14,19 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+PULUMI_CLI := tools/pulumi-offline/pulumi-cli.sh
+
 cli: setup
-	scripts/pulumi-cli.sh >/dev/null
+	$(PULUMI_CLI) >/dev/null
 
 demo: cli
-	scripts/demo.sh
+	tools/demo.sh
 
 lint: setup
-	$(VENV)/bin/ruff check provider tests examples scripts __main__.py
+	$(VENV)/bin/ruff check .   # every tracked room; git-ignored caches are skipped
 
 test: cli lint
-	eval "$$(scripts/pulumi-cli.sh)" && REQUIRE_PULUMI_CLI=1 $(VENV)/bin/python -m pytest
+	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 $(VENV)/bin/python -m pytest
 
 bench: setup
 	$(VENV)/bin/python scripts/bench.py

@@ -1,7 +1,7 @@
 """The one clock every renewal and JWT decision reads.
 
 A function of its own so a demo can move this process's notion of time
-(scripts/timewarp.py) without touching the process-wide `time.time` that gRPC needs.
+(tests/support/timewarp.py) without touching the process-wide `time.time` that gRPC needs.
 """
 
 from __future__ import annotations

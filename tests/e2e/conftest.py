@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ..support import timewarp
 from ..support.paths import REPO
 
 MIN_CLI = (3, 274, 1)
@@ -35,7 +34,7 @@ def pulumi_cli() -> str:
     version = _cli_version(path) if path else None
     if path is None or version is None or version < MIN_CLI:
         reason = (f"no pulumi CLI >= {'.'.join(map(str, MIN_CLI))} on PATH (found {path}, "
-                  f"{version}); run `eval \"$(scripts/pulumi-cli.sh)\"`")
+                  f"{version}); run `eval \"$(tools/pulumi-offline/pulumi-cli.sh)\"`")
         if os.environ.get("REQUIRE_PULUMI_CLI"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -50,17 +49,7 @@ def e2e_env(gh, pulumi_cli: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     passed for both sides) and keeps the provider's stderr for secret scans.
     """
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    stderr_log = tmp_path / "provider-stderr.log"
-    launcher = bin_dir / "pulumi-resource-pulumi-python"
-    launcher.write_text(
-        "#!/bin/sh\n"
-        f"echo launched >> '{tmp_path / 'provider-launches.log'}'\n"
-        f"export GITHUB_APP_TOKEN_EMULATOR_URL='{gh.base_url}'\n"
-        f"exec '{sys.executable}' -u '{REPO / 'scripts' / 'timewarp.py'}' \"$@\" "
-        f"2>> '{stderr_log}'\n"
-    )
-    launcher.chmod(launcher.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    timewarp.write_launcher(bin_dir, gh.base_url, log_dir=tmp_path)
     backend = tmp_path / "backend"
     backend.mkdir()
     env = {

@@ -10,6 +10,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from ..support.timewarp import LAUNCHES_LOG, STDERR_LOG
+
 TOKEN_TYPE = "pulumi-python:dynamic/github:InstallationToken"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 
@@ -55,13 +57,12 @@ class Harness:
         return b"".join(p.read_bytes() for p in sorted(backend.rglob("*")) if p.is_file())
 
     def provider_stderr(self) -> bytes:
-        path = self.tmp / "provider-stderr.log"
+        path = self.tmp / STDERR_LOG
         return path.read_bytes() if path.exists() else b""
 
     def launches(self) -> int:
-        path = self.tmp / "provider-launches.log"
+        path = self.tmp / LAUNCHES_LOG
         return len(path.read_text().splitlines()) if path.exists() else 0
-
 
     def stored_resources(self, project: str = "e2e") -> list[dict[str, Any]]:
         """Resources as the backend stores them on disk (secrets as ciphertext)."""

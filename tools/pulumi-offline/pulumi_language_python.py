@@ -1,7 +1,7 @@
 """A minimal Pulumi language host for Python programs (``pulumi-language-python``).
 
 Why this exists: the upstream host is a Go module required at a pseudo-version that
-cannot be determined offline, so scripts/pulumi-cli.sh may be unable to build it.
+cannot be determined offline, so pulumi-cli.sh (next to this file) may be unable to build it.
 Without it `pulumi preview/up/refresh/destroy` (and the Automation API with a
 ``work_dir``) fail on any ``runtime: python`` project.  This host implements the part
 of the ``pulumirpc.LanguageRuntime`` gRPC service those commands use; program
@@ -93,7 +93,8 @@ def python_for(info: language_pb2.ProgramInfo) -> tuple[str, dict[str, str]]:
     if toolchain != "pip":
         raise HostError(
             f"toolchain {toolchain!r} is not supported by this minimal Python language host"
-            " (scripts/pulumi_language_python.py); use `toolchain: pip` with a virtualenv"
+            " (tools/pulumi-offline/pulumi_language_python.py);"
+            " use `toolchain: pip` with a virtualenv"
         )
     env = dict(os.environ)
     command = os.environ.get("PULUMI_PYTHON_CMD", "")

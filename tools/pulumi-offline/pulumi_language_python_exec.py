@@ -1,4 +1,4 @@
-"""Run one Pulumi Python program on behalf of scripts/pulumi_language_python.py.
+"""Run one Pulumi Python program on behalf of pulumi_language_python.py (next to it).
 
 This is the counterpart of upstream's ``pulumi-language-python-exec``, which Pulumi
 ships only in its release archives and its Go module, not in the ``pulumi`` wheel.

@@ -9,7 +9,7 @@ DEMO="$REPO/.cache/demo"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "1/9 Setting up: the virtualenv is ready; getting the Pulumi CLI (the first run builds it from Go modules)"
-eval "$("$REPO/scripts/pulumi-cli.sh")"
+eval "$("$REPO/tools/pulumi-offline/pulumi-cli.sh")"
 pulumi version
 
 rm -rf "$DEMO" && mkdir -p "$DEMO/project" "$DEMO/state"
@@ -34,7 +34,9 @@ step "2/9 Started a local GitHub emulator at $BASE_URL: app $(field app_id), ins
 cp "$REPO/Pulumi.yaml" "$REPO/__main__.py" "$DEMO/project/"
 sed -i "s|virtualenv: .venv|virtualenv: $REPO/.venv|" "$DEMO/project/Pulumi.yaml"
 export PULUMI_BACKEND_URL="file://$DEMO/state"
-export GITHUB_APP_TOKEN_EMULATOR_URL="$BASE_URL"   # the provider follows the emulator's clock
+# The provider follows the emulator's clock: the tests' timewarp launcher goes first on PATH.
+"$PY" "$REPO/tests/support/timewarp.py" --write-launcher "$DEMO/bin" "$BASE_URL" >/dev/null
+export PATH="$DEMO/bin:$PATH"
 cd "$DEMO/project"
 pulumi stack init demo --non-interactive >/dev/null
 pulumi config set appId "$(field app_id)"
