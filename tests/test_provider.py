@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from pulumi.output import Unknown
 
-from github_app_token import InstallationTokenProvider
+from github_app_token import InstallationTokenProvider, clock
 from github_app_token.errors import RevokeError, ValidationError
 
 from .support.secrets import assert_no_secret, new_rsa_pem
 
 PROVIDER = InstallationTokenProvider()
+
+
+@pytest.fixture
+def later(gh, monkeypatch) -> Callable[[float], None]:
+    """Let `seconds` pass on both clocks: GitHub's (the emulator's) and ours."""
+    moved = [0.0]
+    real = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real() + moved[0])
+
+    def advance(seconds: float) -> None:
+        moved[0] += seconds
+        gh.shift_clock(seconds)
+    return advance
 
 
 def news(gh, **overrides: Any) -> dict[str, Any]:
@@ -157,10 +170,9 @@ def test_read_drops_a_revoked_token(gh) -> None:
     assert result.id is None and result.outs == {}
 
 
-def test_read_drops_an_expired_token_without_asking_github(gh) -> None:
-    gh.token_lifetime = 1
+def test_read_drops_an_expired_token_without_asking_github(gh, later) -> None:
     id_, outs = create(gh)
-    time.sleep(2)
+    later(3700)
     gh.clear_log()
     result = PROVIDER.read(id_, outs)
     assert result.id is None and gh.requests == []
@@ -190,13 +202,12 @@ def test_delete_revokes(gh) -> None:
     PROVIDER.delete(id_, outs)  # already dead: GitHub's 401 counts as done
 
 
-def test_delete_skips_expired_tokens_and_opt_outs(gh) -> None:
+def test_delete_skips_expired_tokens_and_opt_outs(gh, later) -> None:
     id_, outs = create(gh)
     PROVIDER.delete(id_, {**outs, "revoke_on_delete": False})
     assert gh.token_state(outs["token"]) == "live"
-    gh.token_lifetime = 1
     _, expired = create(gh)
-    time.sleep(2)
+    later(3700)
     gh.clear_log()
     PROVIDER.delete(id_, expired)
     assert gh.requests == []
