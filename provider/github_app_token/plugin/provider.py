@@ -33,11 +33,11 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
+from .. import lifecycle
 from ..client import GitHubAppClient
 from ..errors import ConfigError, GitHubAppTokenError
 from ..inputs import check_inputs, parse_inputs
 from . import config as settings
-from . import core
 from .schema import GET_INSTALLATION, SCHEMA_PATH
 from .wire import from_wire, is_unknown, to_wire, wire_name, wire_text
 
@@ -128,7 +128,7 @@ class InstallationTokenPlugin(Provider):
         olds, _ = from_wire(request.old_state)
         news, _ = from_wire(request.new_inputs)
         news = self._with_key(news)
-        replaces, updates = core.plan(olds, news, None, is_unknown)
+        replaces, updates = lifecycle.plan(olds, news, None, is_unknown)
         detailed = {wire_name(n): _kind(n, olds, news, True) for n in replaces}
         key = {"private_key": "key_fingerprint"}
         detailed.update({wire_name(key.get(n, n)): _kind(n, olds, news, False) for n in updates})
@@ -138,14 +138,14 @@ class InstallationTokenPlugin(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         props, secret = from_wire(request.properties)
         spec = await _run(parse_inputs, self._with_key(props))
-        outs = await _run(core.mint, spec)
-        return CreateResponse(resource_id=core.new_id(outs), properties=to_wire(outs, secret))
+        outs = await _run(lifecycle.mint, spec)
+        return CreateResponse(resource_id=lifecycle.new_id(outs), properties=to_wire(outs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         if not request.properties:
             raise PluginError(NOT_IMPORTABLE)
         outs, secret = from_wire(request.properties)
-        if not await _run(core.still_live, outs):
+        if not await _run(lifecycle.still_live, outs):
             return ReadResponse(resource_id=None)
         return ReadResponse(resource_id=request.resource_id, properties=to_wire(outs, secret),
                             inputs=request.inputs)
@@ -154,11 +154,11 @@ class InstallationTokenPlugin(Provider):
         olds, secret = from_wire(request.olds)
         news, _ = from_wire(request.news)
         spec = await _run(parse_inputs, self._with_key(news))
-        return UpdateResponse(properties=to_wire(await _run(core.update, olds, spec), secret))
+        return UpdateResponse(properties=to_wire(await _run(lifecycle.update, olds, spec), secret))
 
     async def delete(self, request: DeleteRequest) -> None:
         outs, _ = from_wire(request.properties)
-        await _run(core.revoke, outs)
+        await _run(lifecycle.revoke, outs)
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         if request.tok != GET_INSTALLATION:
