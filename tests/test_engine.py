@@ -6,60 +6,23 @@ resources; properties and the provider are serialized as the engine does.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 from github_app_token import InstallationTokenProvider
 
+from .support.dynamic_server import Server, plain, struct
+from .support.ledger import assert_ledger
 from .support.secrets import assert_no_secret
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/github:InstallationToken::ci"
 PROVIDER = serialize_provider(InstallationTokenProvider())
-
-
-class Server:
-    def __init__(self, tmp_path) -> None:
-        self.stderr_path = tmp_path / "provider.stderr"
-        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
-            stdout=subprocess.PIPE, stderr=self._stderr,
-        )
-        port = int(self.process.stdout.readline())
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.stub.Configure(provider_pb2.ConfigureRequest(
-            args=struct(), acceptSecrets=True, acceptResources=True))
-
-    def close(self) -> bytes:
-        self.channel.close()
-        self.process.terminate()
-        self.process.wait(10)
-        self._stderr.close()
-        return self.stderr_path.read_bytes()
-
-
-def struct(props: dict[str, Any] | None = None, unknown: tuple[str, ...] = ()) -> struct_pb2.Struct:
-    """Properties as the engine serializes them, `unknown` keys as the preview sentinel."""
-    result = asyncio.run(rpc.serialize_properties(dict(props or {}), {}))
-    for key in unknown:
-        result[key] = rpc.UNKNOWN
-    return result
-
-
-def plain(message: struct_pb2.Struct) -> dict[str, Any]:
-    return rpc.deserialize_properties(message)
 
 
 @pytest.fixture
@@ -123,6 +86,7 @@ def test_full_lifecycle_over_grpc(gh, server: Server) -> None:
     gone = server.stub.Read(provider_pb2.ReadRequest(
         id=created.id, urn=URN, properties=updated.properties))
     assert gone.id == ""
+    assert_ledger(gh, [])
 
     stderr = server.close()
     assert_no_secret(stderr, token, gh.private_key_pem)

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from pulumi.output import Unknown
 
-from github_app_token import InstallationTokenProvider
+from github_app_token import InstallationTokenProvider, clock, lifecycle
 from github_app_token.errors import RevokeError, ValidationError
 
+from .support.ledger import assert_ledger
 from .support.secrets import assert_no_secret, new_rsa_pem
 
 PROVIDER = InstallationTokenProvider()
+
+
+@pytest.fixture
+def later(gh, monkeypatch) -> Callable[[float], None]:
+    """Let `seconds` pass on both clocks: GitHub's (the emulator's) and ours."""
+    moved = [0.0]
+    real = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real() + moved[0])
+
+    def advance(seconds: float) -> None:
+        moved[0] += seconds
+        gh.shift_clock(seconds)
+    return advance
 
 
 def news(gh, **overrides: Any) -> dict[str, Any]:
@@ -80,6 +94,8 @@ def test_create_outputs(gh) -> None:
         assert name in outs
     assert_no_secret(repr({k: v for k, v in outs.items() if k != "token"}), token,
                      gh.private_key_pem)
+    assert abs(outs["clock_offset"]) < 5
+    assert_ledger(gh, [token])
 
 
 @pytest.mark.parametrize("selector", ["owner", "repository"])
@@ -103,6 +119,7 @@ def test_create_failure_is_githubs_422_with_advice(gh) -> None:
         create(gh, permissions={"administration": "write"})
     assert "not granted to this installation" in str(info.value)
     assert_no_secret(str(info.value), gh.private_key_pem)
+    assert_ledger(gh, [])
 
 
 def test_diff_makes_no_network_calls(gh) -> None:
@@ -157,10 +174,9 @@ def test_read_drops_a_revoked_token(gh) -> None:
     assert result.id is None and result.outs == {}
 
 
-def test_read_drops_an_expired_token_without_asking_github(gh) -> None:
-    gh.token_lifetime = 1
+def test_read_drops_an_expired_token_without_asking_github(gh, later) -> None:
     id_, outs = create(gh)
-    time.sleep(2)
+    later(3700)
     gh.clear_log()
     result = PROVIDER.read(id_, outs)
     assert result.id is None and gh.requests == []
@@ -188,15 +204,15 @@ def test_delete_revokes(gh) -> None:
     PROVIDER.delete(id_, outs)
     assert gh.token_state(outs["token"]) == "revoked"
     PROVIDER.delete(id_, outs)  # already dead: GitHub's 401 counts as done
+    assert_ledger(gh, [])
 
 
-def test_delete_skips_expired_tokens_and_opt_outs(gh) -> None:
+def test_delete_skips_expired_tokens_and_opt_outs(gh, later) -> None:
     id_, outs = create(gh)
     PROVIDER.delete(id_, {**outs, "revoke_on_delete": False})
     assert gh.token_state(outs["token"]) == "live"
-    gh.token_lifetime = 1
     _, expired = create(gh)
-    time.sleep(2)
+    later(3700)
     gh.clear_log()
     PROVIDER.delete(id_, expired)
     assert gh.requests == []
@@ -211,6 +227,7 @@ def test_failed_revoke_says_the_token_stays_valid(gh) -> None:
     assert f"stays valid until {outs['expires_at']}" in text
     assert "GitHub answered 500" in text
     assert_no_secret(text, outs["token"])
+    assert_ledger(gh, [outs["token"]])  # delete failed: the engine keeps it in state
 
 
 def test_sixteen_parallel_creates_on_one_provider(gh) -> None:
@@ -220,6 +237,7 @@ def test_sixteen_parallel_creates_on_one_provider(gh) -> None:
     tokens = {r.outs["token"] for r in results}
     assert len(tokens) == 16 and len({r.id for r in results}) == 16
     assert all(gh.token_state(t) == "live" for t in tokens)
+    assert_ledger(gh, tokens)
 
 
 def test_wrong_key_error_is_secret_free(gh) -> None:
@@ -228,6 +246,88 @@ def test_wrong_key_error_is_secret_free(gh) -> None:
         create(gh, private_key=pem)
     assert "does not belong to GitHub App" in str(info.value)
     assert_no_secret(str(info.value), pem)
+
+
+def renew(id_: str, olds: dict[str, Any], new: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What the engine does for a replacement: create the new token, then delete the old."""
+    created = PROVIDER.create(as_engine_sends(new))
+    PROVIDER.delete(id_, olds)
+    return created.id, as_engine_sends(created.outs)
+
+
+def test_renewal_is_create_before_delete_and_leaves_one_live_token(gh, later) -> None:
+    id_, outs = create(gh)
+    later(2000)
+    diff = PROVIDER.diff(id_, outs, news(gh))
+    assert diff.replaces == ["expires_at"] and diff.delete_before_replace is False
+    reasons = lifecycle.explain(outs, news(gh))
+    assert reasons["expires_at"].startswith("expires in 1") and "renew_before (1800 s)" in (
+        reasons["expires_at"])
+    _, renewed = renew(id_, outs, news(gh))
+    assert gh.token_state(outs["token"]) == "revoked"
+    assert_ledger(gh, [renewed["token"]])
+
+
+def test_a_refused_renewal_keeps_the_live_token(gh, later) -> None:
+    id_, outs = create(gh)
+    later(2000)
+    gh.set_permissions(gh.installation_id, {"metadata": "read"})
+    with pytest.raises(ValidationError):
+        renew(id_, outs, news(gh))
+    assert gh.token_state(outs["token"]) == "live"
+    assert_ledger(gh, [outs["token"]])
+
+
+def test_a_retried_5xx_mint_leaves_one_token(gh) -> None:
+    gh.inject("error", count=1, status=502)
+    _, outs = create(gh)
+    assert [r.status for r in gh.requests] == [502, 201]
+    assert_ledger(gh, [outs["token"]])
+
+
+@pytest.fixture
+def ours_ahead(monkeypatch) -> None:
+    """This machine's clock runs 2 h ahead of GitHub's."""
+    real = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real() + 7200)
+
+
+def test_a_clock_two_hours_ahead_neither_drops_renews_nor_skips_revoking(gh, ours_ahead) -> None:
+    id_, outs = create(gh)
+    assert outs["clock_offset"] == pytest.approx(-7200, abs=5)
+    gh.clear_log()
+    # diff is pure: a new process reads the offset from state, not from memory.
+    assert PROVIDER.diff(id_, outs, news(gh)).changes is False
+    assert gh.requests == []
+    assert PROVIDER.read(id_, outs).id == id_
+    PROVIDER.delete(id_, outs)
+    assert gh.token_state(outs["token"]) == "revoked"
+    assert_ledger(gh, [])
+
+
+def test_github_two_hours_ahead_renews_on_githubs_clock(gh, later) -> None:
+    gh.shift_clock(7200)
+    id_, outs = create(gh)
+    assert outs["clock_offset"] == pytest.approx(7200, abs=5)
+    later(1500)
+    assert PROVIDER.diff(id_, outs, news(gh)).changes is False
+    later(400)  # ~1700 s left by GitHub's clock; ~8900 s by ours
+    assert PROVIDER.diff(id_, outs, news(gh)).replaces == ["expires_at"]
+    later(1800)  # dead by GitHub's clock: read and delete need not ask
+    gh.clear_log()
+    assert PROVIDER.read(id_, outs).id is None
+    PROVIDER.delete(id_, outs)
+    assert gh.requests == []
+    assert_ledger(gh, [])
+
+
+def test_state_without_an_offset_asks_github_before_dropping(gh, later) -> None:
+    id_, outs = create(gh)
+    old = {k: v for k, v in outs.items() if k != "clock_offset"}
+    later(3700)
+    gh.clear_log()
+    assert PROVIDER.read(id_, old).id is None
+    assert [r.status for r in gh.requests] == [401]
 
 
 def test_provider_is_stateless_and_small() -> None:

@@ -5,7 +5,14 @@ from typing import Any
 
 import pytest
 
-from github_app_token.renewal import due_for_renewal, is_expired, plan
+from github_app_token.renewal import (
+    due_for_renewal,
+    github_time,
+    is_dead,
+    is_expired,
+    plan,
+    reasons,
+)
 
 NOW = 1_800_000_000.0
 
@@ -95,3 +102,28 @@ def test_unknown_scope_input_is_a_change_never_no_change() -> None:
 def test_missing_token_or_bad_expiry_counts_as_expired() -> None:
     assert is_expired(outs(token=None), NOW)
     assert is_expired(outs(expires_at="garbage"), NOW)
+
+
+def test_githubs_clock_is_ours_plus_the_offset_measured_at_mint() -> None:
+    assert github_time(outs(clock_offset=-7200.0), NOW) == NOW - 7200
+    assert github_time(outs(), NOW) == NOW  # state written before offsets were kept
+
+
+def test_dead_only_when_provably_so_on_githubs_clock() -> None:
+    assert is_dead(outs(token=None, clock_offset=0.0), NOW)
+    assert is_dead(outs(expires_at=stamp(-10), clock_offset=0.0), NOW)
+    assert not is_dead(outs(expires_at=stamp(-1), clock_offset=0.0), NOW)  # margin: ask
+    assert not is_dead(outs(expires_at=stamp(-10)), NOW)  # no offset: GitHub decides
+    assert not is_dead(outs(expires_at="garbage", clock_offset=0.0), NOW)
+
+
+def test_reasons_say_why() -> None:
+    why = reasons(outs(expires_at=stamp(1500)), news(permissions={"contents": "write"}), NOW,
+                  lambda v: False, lambda pem: "SHA256:new")
+    assert why == {
+        "permissions": "permissions changed",
+        "expires_at": "expires in 1500 s, within renew_before (1800 s)",
+        "private_key": "private_key rotated (its fingerprint differs)",
+    }
+    assert reasons(outs(expires_at=stamp(-1)), news(), NOW, lambda v: False,
+                   lambda pem: "SHA256:old") == {"expires_at": "the token has expired"}

@@ -93,6 +93,9 @@ OUTPUTS: tuple[Output, ...] = (
            "`owner/name` of each repository the token is limited to; empty when unscoped."),
     Output("key_fingerprint", "keyFingerprint", STRING,
            "GitHub's `SHA256:` fingerprint of the signing key's public half."),
+    Output("clock_offset", "clockOffset", {"type": "number"},
+           "Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` "
+           "header); expiry is judged on GitHub's clock."),
 )
 
 BY_NAME: dict[str, Input] = {spec.name: spec for spec in INPUTS}

@@ -11,6 +11,15 @@ from typing import Any
 
 from .inputs import SCOPE, SETTINGS
 
+DEAD_MARGIN = 5.0
+"""Seconds past expiry (by GitHub's clock) before we call a token dead without asking."""
+
+
+def github_time(outs: Mapping[str, Any], now: float) -> float:
+    """GitHub's clock, from ours and the offset measured when the token was minted."""
+    offset = outs.get("clock_offset")
+    return now + (float(offset) if isinstance(offset, (int, float)) else 0.0)
+
 
 def expiry_epoch(expires_at: str) -> float:
     """Seconds since the epoch for GitHub's RFC 3339 `expires_at`."""
@@ -26,7 +35,23 @@ def seconds_left(expires_at: Any, now: float) -> float:
 
 
 def is_expired(outs: Mapping[str, Any], now: float) -> bool:
+    """No token, or no life left at `now` (GitHub's clock): time to mint a new one."""
     return not outs.get("token") or seconds_left(outs.get("expires_at"), now) <= 0
+
+
+def is_dead(outs: Mapping[str, Any], now: float) -> bool:
+    """Provably unusable at `now` (GitHub's clock), so neither read nor delete need ask GitHub.
+
+    Only with an offset measured at mint and a parsable expiry: otherwise GitHub decides.
+    """
+    if not outs.get("token"):
+        return True
+    if not isinstance(outs.get("clock_offset"), (int, float)):
+        return False
+    try:
+        return expiry_epoch(str(outs.get("expires_at"))) + DEAD_MARGIN < now
+    except ValueError:
+        return False
 
 
 def due_for_renewal(outs: Mapping[str, Any], renew_before: float, now: float) -> bool:
@@ -52,6 +77,46 @@ def _old_input(olds: Mapping[str, Any], name: str) -> Any:
     return olds.get(name)
 
 
+def reasons(
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    now: float,
+    is_unknown: Callable[[Any], bool],
+    fingerprint_of: Callable[[str], str],
+) -> dict[str, str]:
+    """Each property that changes, and why: scope and `expires_at` first, then updates.
+
+    `now` is GitHub's clock (see github_time).
+    """
+    why: dict[str, str] = {}
+
+    def changed(name: str, old: Any) -> None:
+        new = news.get(name)
+        if is_unknown(new):
+            why[name] = f"{name} is not known until apply"
+        elif _canon(new) != _canon(old):
+            why[name] = f"{name} changed"
+
+    for name in SCOPE:
+        changed(name, _old_input(olds, name))
+    renew_before = news.get("renew_before")
+    if is_unknown(renew_before) or renew_before is None:
+        renew_before = olds.get("renew_before") or 0
+    if due_for_renewal(olds, float(renew_before), now):
+        left = seconds_left(olds.get("expires_at"), now)
+        why["expires_at"] = (
+            "the token has expired" if is_expired(olds, now) else
+            f"expires in {int(left)} s, within renew_before ({int(float(renew_before))} s)")
+    for name in SETTINGS:
+        changed(name, olds.get(name))
+    key = news.get("private_key")
+    if is_unknown(key):
+        why["private_key"] = "private_key is not known until apply"
+    elif key and fingerprint_of(key) != olds.get("key_fingerprint"):
+        why["private_key"] = "private_key rotated (its fingerprint differs)"
+    return why
+
+
 def plan(
     olds: Mapping[str, Any],
     news: Mapping[str, Any],
@@ -60,19 +125,6 @@ def plan(
     fingerprint_of: Callable[[str], str],
 ) -> tuple[list[str], list[str]]:
     """(keys that force a new token, keys updated in place) for old outputs -> new inputs."""
-    def changed(name: str, old: Any) -> bool:
-        new = news.get(name)
-        return is_unknown(new) or _canon(new) != _canon(old)
-
-    replaces = [name for name in SCOPE if changed(name, _old_input(olds, name))]
-    renew_before = news.get("renew_before")
-    if is_unknown(renew_before) or renew_before is None:
-        renew_before = olds.get("renew_before") or 0
-    if due_for_renewal(olds, float(renew_before), now):
-        replaces.append("expires_at")
-
-    updates = [name for name in SETTINGS if changed(name, olds.get(name))]
-    key = news.get("private_key")
-    if is_unknown(key) or (key and fingerprint_of(key) != olds.get("key_fingerprint")):
-        updates.append("private_key")
-    return replaces, updates
+    why = reasons(olds, news, now, is_unknown, fingerprint_of)
+    replaces = [name for name in why if name in SCOPE or name == "expires_at"]
+    return replaces, [name for name in why if name not in replaces]

@@ -1,0 +1,19 @@
+"""The provider plugin face: `pulumi-resource-github-app-token`, a real Pulumi provider.
+
+It serves `github-app-token:index:InstallationToken` and `github-app-token:index:getInstallation`
+to programs in every Pulumi language, over the same core as the dynamic resource.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """The plugin executable: serve the provider over gRPC and print the port, as Pulumi asks."""
+    from pulumi.provider.experimental.server import main as serve
+
+    from ..version import __version__
+    from .provider import InstallationTokenPlugin
+
+    serve(sys.argv, __version__, InstallationTokenPlugin())
