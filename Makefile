@@ -26,7 +26,7 @@ lint: setup
 	$(VENV)/bin/ruff check .   # every tracked room; git-ignored caches are skipped
 
 test: cli lint
-	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 $(VENV)/bin/python -m pytest
+	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 $(VENV)/bin/python -m pytest
 
 bench: setup
 	$(VENV)/bin/python scripts/bench.py

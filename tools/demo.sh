@@ -8,7 +8,7 @@ PY="$REPO/.venv/bin/python"
 DEMO="$REPO/.cache/demo"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "1/9 Setting up: the virtualenv is ready; getting the Pulumi CLI (the first run builds it from Go modules)"
+step "1/11 Setting up: the virtualenv is ready; getting the Pulumi CLI (the first run builds it from Go modules)"
 eval "$("$REPO/tools/pulumi-offline/pulumi-cli.sh")"
 pulumi version
 
@@ -28,7 +28,7 @@ req = urllib.request.Request(url, method=method, data=body.encode() or None,
 print(urllib.request.urlopen(req).read().decode())
 PYEOF
 }
-step "2/9 Started a local GitHub emulator at $BASE_URL: app $(field app_id), installation $(field installation_id) on '$(field account)'"
+step "2/11 Started a local GitHub emulator at $BASE_URL: app $(field app_id), installation $(field installation_id) on '$(field account)'"
 
 # A copy of the root project, so the demo's stack config stays out of the tree.
 cp "$REPO/Pulumi.yaml" "$REPO/__main__.py" "$DEMO/project/"
@@ -45,28 +45,45 @@ pulumi config set baseUrl "$BASE_URL"
 pulumi config set --path 'repositories[0]' infra
 pulumi config set --path 'permissions.contents' read
 pulumi config set --secret privateKey -- "$(cat "$(field private_key_path)")"
-step "3/9 Configured stack 'demo' from the emulator; the private key is stored encrypted"
+step "3/11 Configured stack 'demo' from the emulator; the private key is stored encrypted"
 
 pulumi up --yes --skip-preview
-step "4/9 pulumi up minted a token scoped to 'infra' with contents:read; outputs (the token stays masked):"
+step "4/11 pulumi up minted a token scoped to 'infra' with contents:read; outputs (the token stays masked):"
 pulumi stack output
 OLD_TOKEN="$(pulumi stack output token --show-secrets)"
 
 control POST clock '{"shift": 1900}' >/dev/null
-step "5/9 Moved the emulator's clock 1900 s ahead: the token has 1700 s left, less than renew_before (1800 s)"
+step "5/11 Moved the emulator's clock 1900 s ahead: the token has 1700 s left, less than renew_before (1800 s)"
 
-step "6/9 pulumi preview shows the token will be replaced (create the new one first, then delete the old):"
+step "6/11 pulumi preview shows the token will be replaced (create the new one first, then delete the old):"
 pulumi preview --diff | grep -E "replace|expires_at|Resources:|to replace" || true
 
 pulumi up --yes --skip-preview
 NEW_TOKEN="$(pulumi stack output token --show-secrets)"
 OLD_STATE="$(control POST token-state "{\"token\": \"$OLD_TOKEN\"}")"
 NEW_STATE="$(control POST token-state "{\"token\": \"$NEW_TOKEN\"}")"
-step "7/9 pulumi up re-minted the token; GitHub now says old: $OLD_STATE, new: $NEW_STATE"
+step "7/11 pulumi up re-minted the token; GitHub now says old: $OLD_STATE, new: $NEW_STATE"
 
 pulumi refresh --yes --skip-preview >/dev/null
-step "8/9 pulumi refresh checked the live token with one cheap call and kept it: $(pulumi stack output expiresAt)"
+step "8/11 pulumi refresh checked the live token with one cheap call and kept it: $(pulumi stack output expiresAt)"
 
 pulumi destroy --yes --skip-preview
-step "9/9 pulumi destroy revoked the token; GitHub says: $(control POST token-state "{\"token\": \"$NEW_TOKEN\"}")"
+step "9/11 pulumi destroy revoked the token; GitHub says: $(control POST token-state "{\"token\": \"$NEW_TOKEN\"}")"
+pulumi stack rm demo --yes >/dev/null
+
+# The same app from a YAML program, through the provider plugin: the key is set once per stack.
+ln -sf "$REPO/.venv/bin/pulumi-resource-github-app-token" "$DEMO/bin/"
+mkdir -p "$DEMO/yaml" && cp "$REPO/examples/yaml/Pulumi.yaml" "$DEMO/yaml/" && cd "$DEMO/yaml"
+pulumi stack init demo --non-interactive >/dev/null
+pulumi config set github-app-token:appId "$(field app_id)"
+pulumi config set github-app-token:baseUrl "$BASE_URL"
+pulumi config set --secret github-app-token:privateKey -- "$(cat "$(field private_key_path)")"
+pulumi config set owner "$(field account)"
+pulumi up --yes --skip-preview
+step "10/11 A runtime: yaml stack minted two tokens of different scopes through the plugin (pulumi-resource-github-app-token):"
+pulumi stack output
+
+READER="$(pulumi stack output readerToken --show-secrets)"
+pulumi destroy --yes --skip-preview >/dev/null
+step "11/11 pulumi destroy of the YAML stack revoked its tokens; GitHub says of the reader's: $(control POST token-state "{\"token\": \"$READER\"}")"
 pulumi stack rm demo --yes >/dev/null
