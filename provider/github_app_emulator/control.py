@@ -10,7 +10,7 @@ from typing import Any
 from . import faults, fixture
 from .model import AccountType, RequestRecord, TokenState
 from .server import EmulatorServer
-from .state import State
+from .state import Ledger, State
 
 
 @dataclass(frozen=True)
@@ -222,9 +222,25 @@ class Emulator:
         retry_after: int | None = None,
         delay: float | None = None,
         path: str | None = None,
+        variant: str | None = None,
+        location: str | None = None,
     ) -> None:
+        """Misbehave on the next `count` requests whose path contains `path`.
+
+        Kinds and their options are listed in `github_app_emulator.faults`: error (with
+        Retry-After), delay, reset, secondary, primary, malformed (a broken 201, `variant` in
+        `faults.MALFORMED`), trickle (slow or endless body), redirect (to `location` or back
+        here) and middlebox (a non-GitHub 401).
+        """
         fault = faults.make(
-            kind, count, status=status, retry_after=retry_after, delay=delay, path=path
+            kind,
+            count,
+            path=path,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            variant=variant,
+            location=location,
         )
         with self._state.lock:
             self._state.faults.add(fault)
@@ -240,10 +256,17 @@ class Emulator:
         return self._state.token_state(token)
 
     def token_id(self, token: str) -> int | None:
-        return self._state.token_serial(token)
+        return self._state.token_id(token)
 
     def live_tokens(self) -> list[str]:
         return self._state.live_tokens()
+
+    def ledger(self) -> Ledger:
+        """Tokens minted, revoked, expired and live (`minted == revoked + expired + live`).
+
+        A token a `malformed` fault withheld from its 201 is not counted: no client could know it.
+        """
+        return self._state.ledger()
 
     # ---- request log ----------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ class Auth:
     kind: AuthKind
     app: App | None = None
     token: Token | None = None
-    token_serial: int | None = None  # of a presented token, even when it is not live
+    token_id: int | None = None  # of a presented token, even when it is not live
     error: ApiError | None = None
 
     def rate_identity(self) -> tuple[str, int]:
@@ -73,6 +73,16 @@ def scrub(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """Tokens minted, and what became of them: `minted == revoked + expired + live`."""
+
+    minted: int
+    revoked: int  # revoked before they expired
+    expired: int
+    live: int
+
+
 class State:
     def __init__(self, token_lifetime: float = 3600) -> None:
         self.lock = threading.RLock()
@@ -85,7 +95,6 @@ class State:
         self.faults = FaultQueue()
         self.rates = RateCounter()
         self._tokens: dict[str, Token] = {}
-        self._token_values: dict[int, str] = {}
         self._log: list[tuple[int, RequestRecord]] = []
         self._seq = 0
         # Stable, readable ids: app 123, installation 456 (then 457, ...), as in the docs' examples.
@@ -254,9 +263,9 @@ class State:
             if self._state_of(token) != "live":
                 # §3: expired and revoked tokens both get 401 Bad credentials.
                 return Auth(
-                    "invalid", token_serial=token.serial, error=unauthorized(MSG_BAD_CREDENTIALS)
+                    "invalid", token_id=token.id, error=unauthorized(MSG_BAD_CREDENTIALS)
                 )
-            return Auth("token", token=token, token_serial=token.serial)
+            return Auth("token", token=token, token_id=token.id)
 
     # ---- tokens ---------------------------------------------------------------------------
 
@@ -275,7 +284,6 @@ class State:
                 scope.repository_selection,
             )
             self._tokens[value] = token
-            self._token_values[token.serial] = value
             return token
 
     def token_repos(self, token: Token) -> list[Repository]:
@@ -295,10 +303,10 @@ class State:
             token = self._tokens.get(value)
             return "unknown" if token is None else self._state_of(token)
 
-    def token_serial(self, value: str) -> int | None:
+    def token_id(self, value: str) -> int | None:
         with self.lock:
             token = self._tokens.get(value)
-            return None if token is None else token.serial
+            return None if token is None else token.id
 
     def revoke(self, token: Token) -> None:
         with self.lock:
@@ -310,6 +318,23 @@ class State:
             for token in live:
                 token.revoked = True
             return len(live)
+
+    def unmint(self, token_id: int) -> None:
+        """Forget a token as if never issued (a malformed-201 fault whose body lost it)."""
+        with self.lock:
+            for value, token in list(self._tokens.items()):
+                if token.id == token_id:
+                    del self._tokens[value]
+
+    def ledger(self) -> Ledger:
+        with self.lock:
+            states = [self._state_of(t) for t in self._tokens.values()]
+        return Ledger(
+            minted=len(states),
+            revoked=states.count("revoked"),
+            expired=states.count("expired"),
+            live=states.count("live"),
+        )
 
     def live_tokens(self) -> list[str]:
         with self.lock:
