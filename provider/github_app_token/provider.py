@@ -20,8 +20,8 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
-from . import clock
-from .client import GitHubAppClient, revoke_token, token_is_live
+from . import clock, registry
+from .client import revoke_token, token_is_live
 from .errors import GitHubAppTokenError, RevokeError
 from .inputs import check_inputs, parse_inputs
 from .keys import fingerprint, load_private_key
@@ -60,7 +60,7 @@ class InstallationTokenProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = parse_inputs(_state(props))
-        client = GitHubAppClient(spec.issuer, spec.private_key, spec.base_url)
+        client = registry.client_for(spec.issuer, spec.private_key, spec.base_url)
         installation_id = spec.installation_id
         if installation_id is None:
             installation_id = client.find_installation(
@@ -88,7 +88,8 @@ class InstallationTokenProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if is_expired(props, clock.now()):
             return ReadResult(None, {})
-        if not token_is_live(str(props["base_url"]), str(props["token"])):
+        transport = registry.transport_for(str(props["base_url"]))
+        if not token_is_live(transport, str(props["token"])):
             return ReadResult(None, {})
         return ReadResult(id_, _state(props))
 
@@ -106,7 +107,7 @@ class InstallationTokenProvider(ResourceProvider):
         if props.get("revoke_on_delete") is False or is_expired(props, clock.now()):
             return
         try:
-            revoke_token(str(props["base_url"]), str(props["token"]))
+            revoke_token(registry.transport_for(str(props["base_url"])), str(props["token"]))
         except GitHubAppTokenError as err:
             installation = props.get("installation_id")
             installation_id = int(installation) if installation is not None else 0
