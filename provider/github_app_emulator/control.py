@@ -11,6 +11,7 @@ from . import faults, fixture
 from .model import AccountType, RequestRecord, TokenState
 from .server import EmulatorServer
 from .state import Ledger, State
+from .tokens import TokenFormat
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,16 @@ class Emulator:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, token_lifetime: float = 3600
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_lifetime: float = 3600,
+        token_format: TokenFormat = "stateless",
     ) -> None:
+        """`token_format`: "stateless" (github.com since 2026: `ghs_<app id>_<JWT>`, ~520
+        characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics)."""
         self._host, self._port = host, port
-        self._state = State(token_lifetime=token_lifetime)
+        self._state = State(token_lifetime=token_lifetime, token_format=token_format)
         self._fixture = fixture.build(self._state)
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -140,6 +147,7 @@ class Emulator:
             "user_installation_id": self.user_installation_id,
             "suspended_installation_id": self.suspended_installation_id,
             "token_lifetime": self.token_lifetime,
+            "token_format": self.token_format,
         }
 
     # ---- apps, keys, installations --------------------------------------------------------
@@ -204,6 +212,10 @@ class Emulator:
     @property
     def token_lifetime(self) -> float:
         return self._state.token_lifetime
+
+    @property
+    def token_format(self) -> TokenFormat:
+        return self._state.token_format
 
     @token_lifetime.setter
     def token_lifetime(self, seconds: float) -> None:

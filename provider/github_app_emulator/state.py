@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import string
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import jwt_auth, keys
+from . import jwt_auth, keys, tokens
 from . import permissions as perms
 from .clock import Clock
 from .errors import MSG_BAD_CREDENTIALS, ApiError, unauthorized
@@ -36,9 +35,9 @@ from .model import (
 from .ratelimit import ANONYMOUS_LIMIT, AUTHENTICATED_LIMIT, RateCounter
 from .scoping import Scope
 
-_TOKEN_ALPHABET = string.ascii_letters + string.digits
-# Anything token- or JWT-shaped is scrubbed from the log, known to us or not.
-_SECRET_SHAPES = re.compile(r"gh[a-z]_[A-Za-z0-9_]+|eyJ[\w-]*\.[\w-]+\.[\w-]*")
+# Anything token- or JWT-shaped is scrubbed from the log, known to us or not: legacy tokens
+# (`ghs_` + 36), stateless ones (`ghs_<app id>_<JWT>`, dots and dashes included), bare JWTs.
+_SECRET_SHAPES = re.compile(r"gh[a-z]_[\w.-]+|github_pat_\w+|eyJ[\w-]*\.[\w-]+\.[\w-]*")
 REDACTED = "[REDACTED]"
 _LOG_CAP = 10_000
 
@@ -84,10 +83,13 @@ class Ledger:
 
 
 class State:
-    def __init__(self, token_lifetime: float = 3600) -> None:
+    def __init__(
+        self, token_lifetime: float = 3600, token_format: tokens.TokenFormat = "stateless"
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.token_lifetime = token_lifetime
+        self.token_format = tokens.check_format(token_format)
         self.apps: dict[int, App] = {}
         self.accounts: dict[str, Account] = {}  # keyed by lower-case login
         self.repos: dict[int, Repository] = {}
@@ -250,14 +252,15 @@ class State:
         if scheme.lower() not in ("bearer", "token") or not credential:
             return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
         with self.lock:
-            if jwt_auth.looks_like_jwt(credential):
+            # By exact value first: a stateless token is JWT-shaped after its `ghs_<id>_`.
+            token = self._tokens.get(credential)
+            if token is None and jwt_auth.looks_like_jwt(credential):
                 try:
                     return Auth(
                         "jwt", app=jwt_auth.verify_app_jwt(credential, self.apps, self.now())
                     )
                 except ApiError as error:
                     return Auth("invalid", error=error)
-            token = self._tokens.get(credential)
             if token is None:
                 return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
             if self._state_of(token) != "live":
@@ -271,9 +274,12 @@ class State:
 
     def mint(self, inst: Installation, scope: Scope) -> Token:
         with self.lock:
-            value = "ghs_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
             # §2: expires_at has second precision and is issue time + lifetime (1 h on GitHub).
-            expires_at = int(self.now()) + round(self.token_lifetime)
+            issued_at = int(self.now())
+            expires_at = issued_at + round(self.token_lifetime)
+            value = tokens.new_token(
+                self.token_format, inst.app_id, inst.id, issued_at, expires_at
+            )
             token = Token(
                 self._next("token"),
                 value,
