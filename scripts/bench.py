@@ -16,12 +16,11 @@ from collections.abc import Callable
 
 import requests
 
-from github_app_token import client as client_module
+from github_app_emulator import Emulator
 from github_app_token.app_jwt import JwtCache, sign
 from github_app_token.client import GitHubAppClient, token_is_live
-from github_app_emulator import Emulator
-from github_app_token.keys import fingerprint, load_private_key
-from github_app_token.retry import build_session
+from github_app_token.keys import load_private_key
+from github_app_token.transport import Transport
 
 ROUNDS = 5
 
@@ -46,20 +45,17 @@ def compare(name: str, baseline: Callable[[], object], ours: Callable[[], object
 def main() -> None:
     with Emulator() as gh:
         key = load_private_key(gh.private_key_pem)
-        fp = fingerprint(key)
-        cache = JwtCache()
+        cache = JwtCache(gh.app_id, key)
         compare("JWT per request", lambda: sign(gh.app_id, key, time.time()),
-                lambda: cache.get(gh.app_id, key, fp, gh.base_url, time.time()), 200)
+                lambda: cache.get(time.time()), 200)
 
         token = GitHubAppClient(gh.app_id, gh.private_key_pem, gh.base_url).create_token(
             gh.installation_id).token
 
-        def fresh_session() -> None:
-            with build_session() as session:
-                token_is_live(gh.base_url, token, session=session)
-
-        compare("token check (GET) per request", fresh_session,
-                lambda: token_is_live(gh.base_url, token), 100)
+        shared = Transport(gh.base_url)
+        compare("token check (GET) per request",
+                lambda: token_is_live(Transport(gh.base_url), token),
+                lambda: token_is_live(shared, token), 100)
 
         app = GitHubAppClient(gh.app_id, gh.private_key_pem, gh.base_url)
 
@@ -71,7 +67,7 @@ def main() -> None:
 
         compare("token mint", naive_mint, lambda: app.create_token(gh.installation_id), 40)
         print(f"(tokens minted: {len(gh.live_tokens())}; clock offset learned: "
-              f"{client_module.clock_offset(gh.base_url):.0f} s)")
+              f"{app.clock_offset:.0f} s)")
 
 
 if __name__ == "__main__":

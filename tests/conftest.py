@@ -28,9 +28,10 @@ def gh() -> Iterator[Emulator]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_clock_offsets() -> Iterator[None]:
-    """Emulator ports get reused; a skew learned for one must not leak into the next test."""
-    from github_app_token import client
+def _fast_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider's registry, fresh per test and with short backoff: no test waits in
+    production backoff, and no Session or clock offset outlives its emulator."""
+    from github_app_token import registry
+    from github_app_token.retry import policy
 
-    yield
-    client._offsets.clear()
+    monkeypatch.setattr(registry, "default", registry.Registry(retry=policy(backoff_factor=0.02)))

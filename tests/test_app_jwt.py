@@ -3,13 +3,12 @@ from __future__ import annotations
 import jwt
 
 from github_app_token.app_jwt import JWT_BACKDATE, JWT_TTL, JwtCache, build_claims, sign
-from github_app_token.keys import fingerprint, load_private_key
+from github_app_token.keys import load_private_key
 
 from .support.secrets import new_rsa_pem
 
 PEM = new_rsa_pem()
 KEY = load_private_key(PEM)
-FP = fingerprint(KEY)
 NOW = 1_800_000_000.0
 
 
@@ -27,17 +26,22 @@ def test_signature_is_rs256_with_the_apps_key() -> None:
 
 
 def test_cache_reuses_until_a_minute_before_expiry() -> None:
-    cache = JwtCache()
-    first = cache.get(123, KEY, FP, "u", NOW)
-    assert cache.get(123, KEY, FP, "u", NOW + JWT_TTL - 61) is first
-    assert cache.get(123, KEY, FP, "u", NOW + JWT_TTL - 59) is not first
+    cache = JwtCache(123, KEY)
+    first = cache.get(NOW)
+    assert cache.get(NOW + JWT_TTL - 61) is first
+    assert cache.get(NOW + JWT_TTL - 59) is not first
 
 
-def test_cache_keys_by_issuer_and_url_and_forgets() -> None:
-    cache = JwtCache()
-    first = cache.get(123, KEY, FP, "u", NOW)
-    assert cache.get(124, KEY, FP, "u", NOW) != first
-    assert cache.get(123, KEY, FP, "v", NOW) is not first
-    cache.forget("u")
-    assert cache.get(123, KEY, FP, "u", NOW) is not first
+def test_cache_re_signs_when_githubs_clock_moves_back_past_iat() -> None:
+    cache = JwtCache(123, KEY)
+    first = cache.get(NOW)
+    assert cache.get(NOW - JWT_BACKDATE) is first
+    assert cache.get(NOW - JWT_BACKDATE - 1) is not first
+
+
+def test_cache_forgets_and_shows_no_key() -> None:
+    cache = JwtCache(123, KEY)
+    first = cache.get(NOW)
+    cache.forget()
+    assert cache.get(NOW) is not first
     assert PEM not in repr(cache)

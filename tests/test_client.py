@@ -6,33 +6,35 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
-from github_app_token import client as client_module
 from github_app_token.client import GitHubAppClient, revoke_token, token_is_live
 from github_app_token.errors import (
     ApiError,
     AuthError,
+    DeadlineError,
     NotFoundError,
     RateLimitError,
     SuspendedError,
     TransportError,
     ValidationError,
 )
-from github_app_token.retry import build_session, default_retry
+from github_app_token.retry import policy
+from github_app_token.transport import Transport
 
+from .support.net import Relay
 from .support.secrets import assert_no_secret
 
-
-@pytest.fixture
-def fast() -> requests.Session:
-    """A session whose backoff is short, so retry tests stay quick."""
-    return build_session(default_retry(backoff_factor=0.05, max_wait=5))
+FAST = policy(backoff_factor=0.02)
+"""Production's retry counts, with backoff of a few hundredths of a second."""
 
 
-def app(gh, session=None, key=None, issuer=None) -> GitHubAppClient:
-    return GitHubAppClient(issuer or gh.app_id, key or gh.private_key_pem, gh.base_url,
-                           session=session)
+def transport(gh, timeout: float = 20.0, base_url: str | None = None) -> Transport:
+    return Transport(base_url or gh.base_url, retry=FAST, timeout=timeout)
+
+
+def app(gh, key=None, issuer=None, timeout: float = 20.0) -> GitHubAppClient:
+    return GitHubAppClient(issuer or gh.app_id, key or gh.private_key_pem,
+                           transport(gh, timeout))
 
 
 def posts(gh) -> list:
@@ -47,6 +49,7 @@ def test_create_token_sends_only_the_scope_given(gh) -> None:
     assert token.repositories == (f"{gh.account}/infra",)
     assert token.repository_selection == "selected"
     assert token.expires_at.endswith("Z")
+    assert abs(token.clock_offset) < 5
     [record] = posts(gh)
     assert record.body == {"repositories": ["infra"], "permissions": {"contents": "read"}}
     assert_no_secret(repr(token), token.token)
@@ -70,14 +73,17 @@ def test_every_registered_key_of_the_app_signs(gh) -> None:
     assert gh.token_state(token.token) == "live"
 
 
-def test_find_installation_by_org_user_and_repository(gh) -> None:
+def test_find_and_get_installation(gh) -> None:
     client = app(gh)
     assert client.find_installation(owner=gh.account).id == gh.installation_id
     assert client.find_installation(owner="OCTOCAT").id == gh.user_installation_id
     paths = [r.path for r in gh.requests][-2:]
     assert paths == ["/orgs/OCTOCAT/installation", "/users/OCTOCAT/installation"]
     assert client.find_installation(repository=f"{gh.account}/infra").id == gh.installation_id
-    assert client.get_installation(gh.installation_id).account == gh.account
+    installation = client.get_installation(gh.installation_id)
+    assert (installation.id, installation.account) == (gh.installation_id, gh.account)
+    assert installation.permissions == gh.permissions
+    assert installation.repository_selection in ("all", "selected")
 
 
 def test_unknown_owner_says_which_account(gh) -> None:
@@ -122,96 +128,162 @@ def test_suspended_installation(gh) -> None:
         app(gh).create_token(gh.suspended_installation_id)
 
 
-@pytest.mark.parametrize("shift", [900.0, -400.0], ids=["github-ahead", "github-behind"])
+@pytest.mark.parametrize("shift", [900.0, -400.0, 7200.0], ids=["ahead", "behind", "2h-ahead"])
 def test_clock_skew_is_learned_from_the_date_header(gh, shift: float) -> None:
     gh.shift_clock(shift)
     client = app(gh)
     token = client.create_token(gh.installation_id)
     assert gh.token_state(token.token) == "live"
     assert [r.status for r in posts(gh)] == [401, 201]
-    assert abs(client_module.clock_offset(gh.base_url) - shift) < 5
+    assert abs(client.clock_offset - shift) < 5
+    assert abs(token.clock_offset - shift) < 5, "the offset travels with the token"
     gh.clear_log()
     client.create_token(gh.installation_id)
-    assert [r.status for r in posts(gh)] == [201], "the offset is remembered"
+    assert [r.status for r in posts(gh)] == [201], "the offset is remembered by this client"
 
 
-def test_server_errors_are_retried(gh, fast) -> None:
+def test_clients_do_not_share_what_they_learn(gh) -> None:
+    gh.shift_clock(900)
+    app(gh).create_token(gh.installation_id)
+    gh.clear_log()
+    app(gh).create_token(gh.installation_id)
+    assert [r.status for r in posts(gh)] == [401, 201], "a new client starts from our clock"
+
+
+def test_server_errors_are_retried_for_lookups(gh) -> None:
     gh.inject("error", count=2, status=502)
-    token = app(gh, fast).create_token(gh.installation_id)
-    assert gh.token_state(token.token) == "live"
-    assert [r.status for r in posts(gh)] == [502, 502, 201]
+    assert app(gh).find_installation(owner=gh.account).id == gh.installation_id
+    assert [r.status for r in gh.requests] == [502, 502, 200]
 
 
-def test_persistent_server_errors_fail_clearly(gh, fast) -> None:
+def test_persistent_server_errors_fail_clearly(gh) -> None:
     gh.inject("error", count=10, status=503)
     with pytest.raises(ApiError) as info:
-        app(gh, fast).create_token(gh.installation_id)
+        app(gh).get_installation(gh.installation_id)
     assert info.value.status == 503 and "try again later" in str(info.value)
-    assert len(posts(gh)) == 5, "one try and four retries"
+    assert len(gh.requests) == 5, "one try and four retries"
 
 
-def test_connection_resets_are_retried(gh, fast) -> None:
-    gh.inject("reset", count=2)
-    token = app(gh, fast).create_token(gh.installation_id)
+def test_a_mint_answered_with_5xx_is_never_repeated(gh) -> None:
+    gh.inject("error", count=1, status=502)
+    with pytest.raises(ApiError) as info:
+        app(gh).create_token(gh.installation_id)
+    assert info.value.status == 502 and "not repeated" in str(info.value)
+    assert len(posts(gh)) == 1
+
+
+def test_a_mint_cut_off_by_a_reset_is_never_repeated(gh) -> None:
+    gh.inject("reset", count=1)
+    with pytest.raises(TransportError) as info:
+        app(gh).create_token(gh.installation_id)
+    assert "may have reached GitHub" in str(info.value)
+    assert len(gh.requests) <= 1
+    assert gh.live_tokens() == []
+
+
+def test_a_mint_that_timed_out_reading_is_never_repeated(gh) -> None:
+    gh.inject("delay", count=1, delay=1.0)
+    started = time.monotonic()
+    with pytest.raises(DeadlineError):
+        app(gh, timeout=0.5).create_token(gh.installation_id)
+    assert time.monotonic() - started < 0.9
+    time.sleep(0.7)  # let the emulator finish the delayed mint
+    assert len(posts(gh)) == 1, "one POST reached the server, and only one"
+
+
+def test_a_refused_connection_is_retried_even_for_the_mint(gh) -> None:
+    port = int(gh.base_url.rsplit(":", 1)[1].split("/")[0])
+    relay = Relay(port, listen_after=0.1)  # refuses connections for the first 0.1 s
+    try:
+        base = gh.base_url.replace(f":{port}", f":{relay.port}")
+        client = GitHubAppClient(gh.app_id, gh.private_key_pem, transport(gh, base_url=base))
+        token = client.create_token(gh.installation_id)
+    finally:
+        relay.close()
     assert gh.token_state(token.token) == "live"
+    assert len(posts(gh)) == 1 and len(gh.live_tokens()) == 1
 
 
-def test_resets_beyond_the_budget_become_transport_errors(gh, fast) -> None:
+def test_connection_resets_are_retried_for_lookups(gh) -> None:
+    gh.inject("reset", count=2)
+    assert app(gh).get_installation(gh.installation_id).id == gh.installation_id
+
+
+def test_resets_beyond_the_budget_become_transport_errors(gh) -> None:
     gh.inject("reset", count=10)
     with pytest.raises(TransportError) as info:
-        app(gh, fast).create_token(gh.installation_id)
-    assert "POST /app/installations" in str(info.value)
+        app(gh).get_installation(gh.installation_id)
+    assert f"GET /app/installations/{gh.installation_id}" in str(info.value)
 
 
-def test_every_request_has_a_timeout(gh, fast, monkeypatch) -> None:
-    monkeypatch.setattr(client_module, "TIMEOUT", (2.0, 0.5))
-    gh.inject("delay", count=1, delay=2.0)
+def test_a_slow_server_fails_within_the_deadline(gh) -> None:
+    gh.inject("delay", count=20, delay=1.0)
     started = time.monotonic()
-    token = app(gh, fast).create_token(gh.installation_id)
-    assert time.monotonic() - started < 2.0, "the slow answer was abandoned, not awaited"
-    assert gh.token_state(token.token) == "live"
+    with pytest.raises(DeadlineError) as info:
+        app(gh, timeout=0.6).get_installation(gh.installation_id)
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.9, elapsed
+    assert "0.6 s deadline" in str(info.value) and "GITHUB_APP_TOKEN_TIMEOUT" in str(info.value)
 
 
 @pytest.mark.parametrize("status", [403, 429])
-def test_secondary_rate_limit_honours_retry_after(gh, fast, status: int) -> None:
+def test_secondary_rate_limit_honours_retry_after(gh, status: int) -> None:
     gh.inject("secondary", count=1, status=status, retry_after=1)
     started = time.monotonic()
-    app(gh, fast).create_token(gh.installation_id)
+    app(gh).create_token(gh.installation_id)
     assert time.monotonic() - started >= 1.0
     assert [r.status for r in posts(gh)] == [status, 201]
 
 
-def test_primary_rate_limit_waits_for_the_reset(gh, fast) -> None:
+def test_primary_rate_limit_waits_for_the_reset(gh) -> None:
     gh.inject("primary", count=1, retry_after=1)
     started = time.monotonic()
-    app(gh, fast).create_token(gh.installation_id)
+    app(gh).create_token(gh.installation_id)
     assert time.monotonic() - started >= 1.0
     assert [r.status for r in posts(gh)] == [403, 201]
 
 
-def test_long_rate_limits_fail_with_advice_instead_of_hanging(gh, fast) -> None:
+def test_a_rate_limit_longer_than_the_deadline_fails_at_once(gh) -> None:
     gh.inject("secondary", count=1, retry_after=600)
     started = time.monotonic()
-    with pytest.raises(RateLimitError, match="wait 600 s"):
-        app(gh, fast).create_token(gh.installation_id)
-    assert time.monotonic() - started < 5
+    with pytest.raises(RateLimitError, match="wait 600 s") as info:
+        app(gh).create_token(gh.installation_id)
+    assert time.monotonic() - started < 1
+    assert "deadline" in str(info.value)
+    assert len(posts(gh)) == 1
+
+
+def test_a_rate_limit_that_fits_only_partly_fails_at_once(gh) -> None:
+    gh.inject("secondary", count=1, retry_after=2)
+    started = time.monotonic()
+    with pytest.raises(RateLimitError, match="more than the 1 s left"):
+        app(gh, timeout=1.5).create_token(gh.installation_id)
+    assert time.monotonic() - started < 1
+
+
+def test_a_plain_403_is_not_retried(gh) -> None:
+    with pytest.raises(SuspendedError):
+        app(gh).create_token(gh.suspended_installation_id)
+    assert len(posts(gh)) == 1
 
 
 def test_token_checks_and_revocation(gh) -> None:
     token = app(gh).create_token(gh.installation_id).token
-    assert token_is_live(gh.base_url, token)
-    revoke_token(gh.base_url, token)
+    api = transport(gh)
+    assert token_is_live(api, token)
+    revoke_token(api, token)
     assert gh.token_state(token) == "revoked"
-    assert not token_is_live(gh.base_url, token)
-    revoke_token(gh.base_url, token)  # 401: already dead, which is what we wanted
+    assert not token_is_live(api, token)
+    revoke_token(api, token)  # GitHub's 401: already dead, which is what we wanted
 
 
-def test_failed_revoke_raises(gh, fast) -> None:
+def test_failed_revoke_raises(gh) -> None:
     token = app(gh).create_token(gh.installation_id).token
     gh.inject("error", count=10, status=500)
-    with pytest.raises(ApiError):
-        revoke_token(gh.base_url, token, session=fast)
+    with pytest.raises(ApiError) as info:
+        revoke_token(transport(gh), token)
     assert gh.token_state(token) == "live"
+    assert_no_secret(str(info.value), token)
 
 
 def test_sixteen_threads_share_one_client(gh) -> None:
@@ -226,18 +298,18 @@ def test_sixteen_threads_share_one_client(gh) -> None:
 def test_repr_shows_the_fingerprint_not_the_key(gh) -> None:
     client = app(gh)
     assert client.key_fingerprint in repr(client)
-    assert_no_secret(repr(client), gh.private_key_pem)
+    assert_no_secret(repr(client) + repr(client.transport) + repr(client._jwts),
+                     gh.private_key_pem)
 
 
 def test_requests_carry_githubs_headers(gh) -> None:
-    seen = {}
-
-    def hook(response, *args, **kwargs):
-        seen.update(response.request.headers)
-
-    session = build_session()
-    session.hooks["response"].append(hook)
-    app(gh, session).create_token(gh.installation_id)
+    seen: dict = {}
+    client = app(gh)
+    client.transport._session.hooks["response"].append(
+        lambda response, *args, **kwargs: seen.update(response.request.headers))
+    client.create_token(gh.installation_id)
     assert seen["Accept"] == "application/vnd.github+json"
     assert seen["X-GitHub-Api-Version"] == "2022-11-28"
     assert seen["User-Agent"].startswith("pulumi-github-app-token/")
+    assert seen["Authorization"].startswith("Bearer ")
+    assert [r.auth for r in posts(gh)] == ["jwt"]

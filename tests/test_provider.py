@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from github_app_emulator.faults import MALFORMED
 from github_app_token import InstallationTokenProvider, clock, lifecycle
-from github_app_token.errors import RevokeError, ValidationError
+from github_app_token.errors import GitHubAppTokenError, RevokeError, ValidationError
 
 from .support.ledger import assert_ledger
 from .support.secrets import assert_no_secret, new_rsa_pem
@@ -278,10 +279,30 @@ def test_a_refused_renewal_keeps_the_live_token(gh, later) -> None:
     assert_ledger(gh, [outs["token"]])
 
 
-def test_a_retried_5xx_mint_leaves_one_token(gh) -> None:
+def test_a_5xx_mint_is_not_repeated_and_orphans_nothing(gh) -> None:
     gh.inject("error", count=1, status=502)
+    with pytest.raises(GitHubAppTokenError):
+        create(gh)
+    assert [r.status for r in gh.requests] == [502]
+    assert_ledger(gh, [])
+    _, outs = create(gh)  # the next run mints
+    assert_ledger(gh, [outs["token"]])
+
+
+@pytest.mark.parametrize("variant", sorted(MALFORMED))
+def test_a_malformed_201_fails_clearly_and_orphans_nothing(gh, variant: str) -> None:
+    gh.inject("malformed", variant=variant, path="/access_tokens")
+    with pytest.raises(GitHubAppTokenError) as info:
+        create(gh)
+    assert_no_secret(str(info.value), gh.private_key_pem, *gh.live_tokens())
+    assert_ledger(gh, [])
+
+
+@pytest.mark.parametrize("kind", ["secondary", "primary"])
+def test_a_rate_limited_mint_waits_and_mints_once(gh, kind: str) -> None:
+    gh.inject(kind, retry_after=1, path="/access_tokens")
     _, outs = create(gh)
-    assert [r.status for r in gh.requests] == [502, 201]
+    assert [r.status for r in gh.requests] == [403, 201]
     assert_ledger(gh, [outs["token"]])
 
 

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from .control import AppInfo, Emulator
 from .model import RequestRecord
+from .state import Ledger
 
-__all__ = ["AppInfo", "Emulator", "RequestRecord"]
+__all__ = ["AppInfo", "Emulator", "Ledger", "RequestRecord"]

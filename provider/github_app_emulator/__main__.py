@@ -1,4 +1,5 @@
-"""CLI: `python -m github_app_emulator [--host H] [--port P] [--token-lifetime S]`.
+"""CLI: `python -m github_app_emulator [--host H] [--port P] [--token-lifetime S]`
+[--token-format stateless|legacy].
 
 Prints exactly one JSON line on stdout once serving (with the path of a freshly generated
 key file, mode 0600, in a temp dir removed on exit), then serves until SIGTERM/SIGINT.
@@ -17,6 +18,7 @@ import threading
 from types import FrameType
 
 from .control import Emulator
+from .tokens import FORMATS
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -32,6 +34,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=3600.0,
         metavar="S",
         help="seconds an installation token lives (GitHub: 3600)",
+    )
+    parser.add_argument(
+        "--token-format",
+        choices=FORMATS,
+        default="stateless",
+        help="stateless: ghs_<app id>_<JWT>, ~520 chars (github.com); legacy: 40 chars (GHES)",
     )
     args = parser.parse_args(argv)
     if args.token_lifetime <= 0:
@@ -59,7 +67,12 @@ def main(argv: list[str] | None = None) -> int:
 
     directory = tempfile.mkdtemp(prefix="github-emulator-")  # mode 0700
     try:
-        with Emulator(args.host, args.port, token_lifetime=args.token_lifetime) as gh:
+        with Emulator(
+            args.host,
+            args.port,
+            token_lifetime=args.token_lifetime,
+            token_format=args.token_format,
+        ) as gh:
             line = {
                 **gh.info(),
                 "private_key_path": _write_key(directory, gh.private_key_pem),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -75,6 +76,8 @@ def _handle(
         with state.lock:
             state.faults.clear()
         return Response(200, {"cleared": True})
+    if route == ("GET", f"{PREFIX}/ledger"):
+        return Response(200, dataclasses.asdict(state.ledger()))
     if route == ("POST", f"{PREFIX}/revoke-all"):
         return Response(200, {"revoked": state.revoke_all()})
     if route == ("POST", f"{PREFIX}/token-lifetime"):
@@ -88,7 +91,7 @@ def _handle(
         if not isinstance(token, str):
             raise _BadRequest("'token' must be a string")
         return Response(
-            200, {"state": state.token_state(token), "token_id": state.token_serial(token)}
+            200, {"state": state.token_state(token), "token_id": state.token_id(token)}
         )
     found = _PERMISSIONS.match(route[1])
     if method == "POST" and found:

@@ -10,7 +10,8 @@ from typing import Any
 from . import faults, fixture
 from .model import AccountType, RequestRecord, TokenState
 from .server import EmulatorServer
-from .state import State
+from .state import Ledger, State
+from .tokens import TokenFormat
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,16 @@ class Emulator:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, token_lifetime: float = 3600
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_lifetime: float = 3600,
+        token_format: TokenFormat = "stateless",
     ) -> None:
+        """`token_format`: "stateless" (github.com since 2026: `ghs_<app id>_<JWT>`, ~520
+        characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics)."""
         self._host, self._port = host, port
-        self._state = State(token_lifetime=token_lifetime)
+        self._state = State(token_lifetime=token_lifetime, token_format=token_format)
         self._fixture = fixture.build(self._state)
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -140,6 +147,7 @@ class Emulator:
             "user_installation_id": self.user_installation_id,
             "suspended_installation_id": self.suspended_installation_id,
             "token_lifetime": self.token_lifetime,
+            "token_format": self.token_format,
         }
 
     # ---- apps, keys, installations --------------------------------------------------------
@@ -205,6 +213,10 @@ class Emulator:
     def token_lifetime(self) -> float:
         return self._state.token_lifetime
 
+    @property
+    def token_format(self) -> TokenFormat:
+        return self._state.token_format
+
     @token_lifetime.setter
     def token_lifetime(self, seconds: float) -> None:
         if seconds <= 0:
@@ -222,9 +234,25 @@ class Emulator:
         retry_after: int | None = None,
         delay: float | None = None,
         path: str | None = None,
+        variant: str | None = None,
+        location: str | None = None,
     ) -> None:
+        """Misbehave on the next `count` requests whose path contains `path`.
+
+        Kinds and their options are listed in `github_app_emulator.faults`: error (with
+        Retry-After), delay, reset, secondary, primary, malformed (a broken 201, `variant` in
+        `faults.MALFORMED`), trickle (slow or endless body), redirect (to `location` or back
+        here) and middlebox (a non-GitHub 401).
+        """
         fault = faults.make(
-            kind, count, status=status, retry_after=retry_after, delay=delay, path=path
+            kind,
+            count,
+            path=path,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            variant=variant,
+            location=location,
         )
         with self._state.lock:
             self._state.faults.add(fault)
@@ -240,10 +268,17 @@ class Emulator:
         return self._state.token_state(token)
 
     def token_id(self, token: str) -> int | None:
-        return self._state.token_serial(token)
+        return self._state.token_id(token)
 
     def live_tokens(self) -> list[str]:
         return self._state.live_tokens()
+
+    def ledger(self) -> Ledger:
+        """Tokens minted, revoked, expired and live (`minted == revoked + expired + live`).
+
+        A token a `malformed` fault withheld from its 201 is not counted: no client could know it.
+        """
+        return self._state.ledger()
 
     # ---- request log ----------------------------------------------------------------------
 

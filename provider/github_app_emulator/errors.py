@@ -22,6 +22,11 @@ DOCS_SECONDARY = (
     "https://docs.github.com/en/free-pro-team@latest/rest/overview/"
     "resources-in-the-rest-api#secondary-rate-limits"
 )
+# Inference: where GitHub's REST guide explains redirects (no recorded redirect body carries one).
+DOCS_REDIRECT = (
+    "https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api"
+    "#follow-redirects"
+)
 # Inference: §5 quotes the primary-limit message but not its documentation_url.
 DOCS_PRIMARY = (
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits"

@@ -32,9 +32,14 @@ IAT_LEEWAY = 5
 _JWS = jwt.PyJWS()
 
 
+# Prefixes of GitHub's own tokens: such a credential is never an app's JWT, even when (like a
+# stateless installation token, `ghs_<app id>_<JWT>`) it has three dot-separated parts.
+_TOKEN_PREFIXES = ("ghs_", "ghp_", "gho_", "ghu_", "ghr_", "github_pat_")
+
+
 def looks_like_jwt(credential: str) -> bool:
-    # JWS compact form has exactly three dot-separated parts; installation tokens have no dots.
-    return credential.count(".") == 2
+    # JWS compact form has exactly three dot-separated parts.
+    return credential.count(".") == 2 and not credential.startswith(_TOKEN_PREFIXES)
 
 
 def _is_number(value: Any) -> bool:

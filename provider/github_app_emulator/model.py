@@ -72,7 +72,7 @@ class Installation:
 
 @dataclass
 class Token:
-    serial: int  # stable number the request log and tests use instead of the secret
+    id: int  # stable number the request log and tests use instead of the secret
     value: str
     installation_id: int
     expires_at: int  # epoch seconds; GitHub's expires_at has second precision (BEHAVIOUR.md §2)
@@ -108,13 +108,3 @@ class RequestRecord:
             "body": self.body,
             "at": self.at,
         }
-
-
-@dataclass
-class Fault:
-    kind: Literal["error", "delay", "reset", "secondary", "primary"]
-    remaining: int
-    status: int | None = None
-    retry_after: int | None = None
-    delay: float | None = None
-    path: str | None = None  # substring filter on the request path

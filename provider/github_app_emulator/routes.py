@@ -107,7 +107,7 @@ def create_token(state: State, auth: Auth, request: Request, params: dict[str, s
             objects.repository(r, request.api) for r in state.token_repos(token)
         ]
     headers = {"Cache-Control": CACHE_PUBLIC, "ETag": etag(body, weak=False)}
-    return Response(201, body, headers, token_id=token.serial)
+    return Response(201, body, headers, token_id=token.id)
 
 
 def get_org_installation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import struct
 import threading
@@ -14,11 +15,13 @@ from urllib.parse import urlsplit
 
 from . import admin, faults, routes
 from .clock import http_date
+from .faults import Fault
 from .state import Auth, State
-from .wire import JSON_TYPE, STATIC_HEADERS, Response, encode, request_id
+from .wire import JSON_TYPE, STATIC_HEADERS, Response, request_id
 
 _INSTALLATION_IN_PATH = "/app/installations/"
 GHES_PREFIX = "/api/v3"
+_MAX_ID_DIGITS = 18  # ids beyond this cannot exist; Python's int() refuses > 4300 digits
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -34,6 +37,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.info = info
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.stopping = threading.Event()  # ends endless answers (trickle faults) on close
         super().__init__((host, port), Handler)
 
     @property
@@ -53,6 +57,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def close(self) -> None:
         """Stop accepting, then cut idle keep-alive connections (no thread serves stale state)."""
+        self.stopping.set()
         self.server_close()
         with self._connections_lock:
             open_now = list(self._connections)
@@ -122,61 +127,118 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay or 0.0)  # outside the lock: other requests keep flowing
             fault = None
         auth = state.authenticate(self.headers.get("Authorization"))
-        token_id = auth.token_serial
         if fault is not None and fault.kind == "reset":
-            state.record(seq, self.command, path, query, 0, auth.kind, token_id, body, arrived)
+            state.record(
+                seq, self.command, path, query, 0, auth.kind, auth.token_id, body, arrived
+            )
             self._reset()
             return
 
         identity, limit = auth.rate_identity()
         with state.lock:
             rate_headers = state.rates.count(identity, limit, state.now())
-        if fault is not None:
-            response = faults.respond(
-                fault,
+        response = self._answer(fault, auth, path, query, body, limit)
+        token_id = response.token_id or auth.token_id
+        state.record(
+            seq, self.command, path, query, response.status, auth.kind, token_id, body, arrived
+        )
+        pace = fault.delay if fault is not None and fault.kind == "trickle" else None
+        self._send(response, {**rate_headers, **response.headers}, pace=pace)
+
+    def _answer(
+        self, fault: Fault | None, auth: Auth, path: str, query: str, body: bytes, limit: int
+    ) -> Response:
+        state = self.server.state
+        if fault is not None and fault.replaces_answer:
+            context = faults.Context(
                 now=state.now(),
                 limit=limit,
                 installation_id=self._installation_hint(auth, path),
                 app_id=auth.app.id if auth.app else None,
+                target=self.path,
+                base_url=self.server.base_url,
             )
-        else:
-            request = routes.Request(
-                self.command, path, query, body, self.headers, self.server.base_url
-            )
-            response = routes.dispatch(state, auth, request)
-            token_id = response.token_id or token_id
-        state.record(
-            seq, self.command, path, query, response.status, auth.kind, token_id, body, arrived
+            return faults.respond(fault, context)
+        request = routes.Request(
+            self.command, path, query, body, self.headers, self.server.base_url
         )
-        self._send(response, {**rate_headers, **response.headers})
+        response = routes.dispatch(state, auth, request)
+        if fault is not None and fault.kind == "malformed":
+            response = faults.malform(fault, response, state.unmint)
+        return response
 
     def _installation_hint(self, auth: Auth, path: str) -> int | None:
         if auth.token is not None:
             return auth.token.installation_id
         if path.startswith(_INSTALLATION_IN_PATH):
             number = path[len(_INSTALLATION_IN_PATH) :].split("/")[0]
-            if number.isascii() and number.isdigit():
+            if number.isascii() and number.isdigit() and len(number) <= _MAX_ID_DIGITS:
                 return int(number)
         return None
 
-    def _send(self, response: Response, headers: dict[str, str]) -> None:
-        payload = b"" if response.body is None else encode(response.body)
+    def _send(self, response: Response, headers: dict[str, str], pace: float | None = None) -> None:
+        payload = response.payload()
         try:
+            self._send_head(response, headers, payload)
+            if response.endless:
+                self._trickle_forever(pace or 0.05)
+            elif payload and pace:
+                self._trickle(payload, pace)
+            elif payload:
+                self.wfile.write(payload)
+            self.wfile.flush()
+        except OSError:  # the client gave up (e.g. timed out during a delay fault)
+            self.close_connection = True
+
+    def _send_head(
+        self, response: Response, headers: dict[str, str], payload: bytes | None
+    ) -> None:
+        if response.github:
             self.send_response(response.status)
             for name, value in STATIC_HEADERS:
                 self.send_header(name, value)
             self.send_header("X-GitHub-Request-Id", request_id())
-            for name, value in {**response.headers, **headers}.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
-            if response.body is not None:
-                self.send_header("Content-Type", JSON_TYPE)
-            if response.status not in (204, 304):  # RFC 9110: no Content-Length on these
-                self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+        else:  # something in between answered: its own Server header, nothing of GitHub's
+            self.send_response_only(response.status)
+            self.send_header("Date", self.date_time_string())
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+        if payload is not None:
+            self.send_header("Content-Type", response.content_type)
+        if response.endless:
+            self.send_header("Content-Type", JSON_TYPE)
+            self.send_header("Transfer-Encoding", "chunked")
+        elif response.status not in (204, 304):  # RFC 9110: no Content-Length on these
+            self.send_header("Content-Length", str(len(payload or b"")))
+        self.end_headers()
+
+    def _trickle(self, payload: bytes, pace: float) -> None:
+        for index in range(len(payload)):
+            self.wfile.write(payload[index : index + 1])
             self.wfile.flush()
-        except OSError:  # the client gave up (e.g. timed out during a delay fault)
-            self.close_connection = True
+            if index + 1 < len(payload) and not self._pause(pace):
+                raise ConnectionAbortedError("gone")
+
+    def _trickle_forever(self, pace: float) -> None:
+        """One blank per chunk, forever: ends when the client leaves or the emulator stops."""
+        while self._pause(pace):
+            self.wfile.write(b"1\r\n \r\n")
+            self.wfile.flush()
+        raise ConnectionAbortedError("gone")
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait; False once the emulator is stopping or the client has hung up."""
+        if self.server.stopping.wait(seconds):
+            return False
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if readable:
+            try:
+                return self.connection.recv(1, socket.MSG_PEEK) != b""
+            except OSError:
+                return False
+        return True
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST and no response: SO_LINGER 0, then close."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import string
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import jwt_auth, keys
+from . import jwt_auth, keys, tokens
 from . import permissions as perms
 from .clock import Clock
 from .errors import MSG_BAD_CREDENTIALS, ApiError, unauthorized
@@ -36,9 +35,9 @@ from .model import (
 from .ratelimit import ANONYMOUS_LIMIT, AUTHENTICATED_LIMIT, RateCounter
 from .scoping import Scope
 
-_TOKEN_ALPHABET = string.ascii_letters + string.digits
-# Anything token- or JWT-shaped is scrubbed from the log, known to us or not.
-_SECRET_SHAPES = re.compile(r"gh[a-z]_[A-Za-z0-9_]+|eyJ[\w-]*\.[\w-]+\.[\w-]*")
+# Anything token- or JWT-shaped is scrubbed from the log, known to us or not: legacy tokens
+# (`ghs_` + 36), stateless ones (`ghs_<app id>_<JWT>`, dots and dashes included), bare JWTs.
+_SECRET_SHAPES = re.compile(r"gh[a-z]_[\w.-]+|github_pat_\w+|eyJ[\w-]*\.[\w-]+\.[\w-]*")
 REDACTED = "[REDACTED]"
 _LOG_CAP = 10_000
 
@@ -50,7 +49,7 @@ class Auth:
     kind: AuthKind
     app: App | None = None
     token: Token | None = None
-    token_serial: int | None = None  # of a presented token, even when it is not live
+    token_id: int | None = None  # of a presented token, even when it is not live
     error: ApiError | None = None
 
     def rate_identity(self) -> tuple[str, int]:
@@ -73,11 +72,24 @@ def scrub(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """Tokens minted, and what became of them: `minted == revoked + expired + live`."""
+
+    minted: int
+    revoked: int  # revoked before they expired
+    expired: int
+    live: int
+
+
 class State:
-    def __init__(self, token_lifetime: float = 3600) -> None:
+    def __init__(
+        self, token_lifetime: float = 3600, token_format: tokens.TokenFormat = "stateless"
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.token_lifetime = token_lifetime
+        self.token_format = tokens.check_format(token_format)
         self.apps: dict[int, App] = {}
         self.accounts: dict[str, Account] = {}  # keyed by lower-case login
         self.repos: dict[int, Repository] = {}
@@ -85,7 +97,6 @@ class State:
         self.faults = FaultQueue()
         self.rates = RateCounter()
         self._tokens: dict[str, Token] = {}
-        self._token_values: dict[int, str] = {}
         self._log: list[tuple[int, RequestRecord]] = []
         self._seq = 0
         # Stable, readable ids: app 123, installation 456 (then 457, ...), as in the docs' examples.
@@ -241,30 +252,34 @@ class State:
         if scheme.lower() not in ("bearer", "token") or not credential:
             return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
         with self.lock:
-            if jwt_auth.looks_like_jwt(credential):
+            # By exact value first: a stateless token is JWT-shaped after its `ghs_<id>_`.
+            token = self._tokens.get(credential)
+            if token is None and jwt_auth.looks_like_jwt(credential):
                 try:
                     return Auth(
                         "jwt", app=jwt_auth.verify_app_jwt(credential, self.apps, self.now())
                     )
                 except ApiError as error:
                     return Auth("invalid", error=error)
-            token = self._tokens.get(credential)
             if token is None:
                 return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
             if self._state_of(token) != "live":
                 # §3: expired and revoked tokens both get 401 Bad credentials.
                 return Auth(
-                    "invalid", token_serial=token.serial, error=unauthorized(MSG_BAD_CREDENTIALS)
+                    "invalid", token_id=token.id, error=unauthorized(MSG_BAD_CREDENTIALS)
                 )
-            return Auth("token", token=token, token_serial=token.serial)
+            return Auth("token", token=token, token_id=token.id)
 
     # ---- tokens ---------------------------------------------------------------------------
 
     def mint(self, inst: Installation, scope: Scope) -> Token:
         with self.lock:
-            value = "ghs_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(36))
             # §2: expires_at has second precision and is issue time + lifetime (1 h on GitHub).
-            expires_at = int(self.now()) + round(self.token_lifetime)
+            issued_at = int(self.now())
+            expires_at = issued_at + round(self.token_lifetime)
+            value = tokens.new_token(
+                self.token_format, inst.app_id, inst.id, issued_at, expires_at
+            )
             token = Token(
                 self._next("token"),
                 value,
@@ -275,7 +290,6 @@ class State:
                 scope.repository_selection,
             )
             self._tokens[value] = token
-            self._token_values[token.serial] = value
             return token
 
     def token_repos(self, token: Token) -> list[Repository]:
@@ -295,10 +309,10 @@ class State:
             token = self._tokens.get(value)
             return "unknown" if token is None else self._state_of(token)
 
-    def token_serial(self, value: str) -> int | None:
+    def token_id(self, value: str) -> int | None:
         with self.lock:
             token = self._tokens.get(value)
-            return None if token is None else token.serial
+            return None if token is None else token.id
 
     def revoke(self, token: Token) -> None:
         with self.lock:
@@ -310,6 +324,23 @@ class State:
             for token in live:
                 token.revoked = True
             return len(live)
+
+    def unmint(self, token_id: int) -> None:
+        """Forget a token as if never issued (a malformed-201 fault whose body lost it)."""
+        with self.lock:
+            for value, token in list(self._tokens.items()):
+                if token.id == token_id:
+                    del self._tokens[value]
+
+    def ledger(self) -> Ledger:
+        with self.lock:
+            states = [self._state_of(t) for t in self._tokens.values()]
+        return Ledger(
+            minted=len(states),
+            revoked=states.count("revoked"),
+            expired=states.count("expired"),
+            live=states.count("live"),
+        )
 
     def live_tokens(self) -> list[str]:
         with self.lock:

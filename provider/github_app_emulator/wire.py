@@ -42,11 +42,22 @@ class Response:
     status: int
     body: Any = None  # JSON-encodable; None means no body at all (204, 304)
     headers: dict[str, str] = field(default_factory=dict)
-    token_id: int | None = None  # serial of a token minted by this request; for the log only
+    token_id: int | None = None  # id of a token minted by this request; for the log only
+    # Faults only: exact bytes to send instead of `body`, under `content_type`.
+    raw: bytes | None = None
+    content_type: str = JSON_TYPE
+    github: bool = True  # False: an answer from something that is not GitHub (no GitHub headers)
+    endless: bool = False  # a chunked body of blanks that never ends (a trickle fault)
 
     @classmethod
     def from_error(cls, error: ApiError) -> Response:
         return cls(error.status, error.body(), dict(error.headers))
+
+    def payload(self) -> bytes | None:
+        """The body's bytes, or None when there is no body at all."""
+        if self.raw is not None:
+            return self.raw
+        return None if self.body is None else encode(self.body)
 
 
 def encode(body: Any) -> bytes:

@@ -31,30 +31,32 @@ def sign(issuer: int | str, key: RSAPrivateKey, now: float) -> str:
 
 
 class JwtCache:
-    """Signed JWTs by (issuer, key fingerprint, base URL), reused until near expiry."""
+    """One client's signed JWT, reused until near expiry; safe across threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, issuer: int | str, key: RSAPrivateKey) -> None:
+        self._issuer = issuer
+        self._key = key
         self._lock = threading.Lock()
-        self._entries: dict[tuple[int | str, str, str], tuple[str, int]] = {}
+        self._entry: tuple[str, int, int] | None = None
+        """(JWT, iat, exp)."""
 
-    def get(
-        self, issuer: int | str, key: RSAPrivateKey, fingerprint: str, base_url: str, now: float
-    ) -> str:
-        cache_key = (issuer, fingerprint, base_url)
+    def get(self, now: float) -> str:
+        """A JWT valid at GitHub time `now`, signed afresh when the cached one is near expiry."""
         with self._lock:
-            entry = self._entries.get(cache_key)
-            if entry is not None and entry[1] - now > JWT_REUSE_MARGIN:
-                return entry[0]
-            claims = build_claims(issuer, now)
-            token = jwt.encode(claims, key, algorithm="RS256")
-            self._entries[cache_key] = (token, int(claims["exp"]))
+            if self._entry is not None:
+                token, issued, expires = self._entry
+                # Not when GitHub's clock moved back past `iat`: it would refuse the JWT.
+                if issued <= now and expires - now > JWT_REUSE_MARGIN:
+                    return token
+            claims = build_claims(self._issuer, now)
+            token = sign(self._issuer, self._key, now)
+            self._entry = (token, int(claims["iat"]), int(claims["exp"]))
             return token
 
-    def forget(self, base_url: str) -> None:
-        """Drop every JWT for `base_url`, e.g. after learning GitHub's clock differs."""
+    def forget(self) -> None:
+        """Drop the cached JWT, e.g. after learning GitHub's clock differs."""
         with self._lock:
-            for cache_key in [k for k in self._entries if k[2] == base_url]:
-                del self._entries[cache_key]
+            self._entry = None
 
     def __repr__(self) -> str:
-        return f"<JwtCache entries={len(self._entries)}>"
+        return f"<JwtCache issuer={self._issuer!r} cached={self._entry is not None}>"

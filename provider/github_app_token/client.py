@@ -1,29 +1,33 @@
-"""A GitHub App REST client: JWT auth, clock skew, retries and error mapping.
+"""A GitHub App REST client: JWT auth on GitHub's clock, error mapping, no token lost.
 
-It knows nothing of Pulumi. Wire names (`expires_at`, `repository_selection`)
-stay inside this module.
+It knows nothing of Pulumi. Each `GitHubAppClient` owns its state: a `Transport`
+(Session, retry policy, deadline), its JWT cache and GitHub's clock offset. Every public
+call finishes or fails within one deadline (see `deadline`: 120 s, or
+`GITHUB_APP_TOKEN_TIMEOUT`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from . import clock, errors
+from . import clock, errors, responses
 from .app_jwt import JwtCache
+from .deadline import Deadline
 from .keys import fingerprint, load_private_key
-from .retry import build_session, rate_limit_wait, server_time
-from .version import __version__
+from .responses import AccessToken, Installation
+from .retry import RATE_LIMIT_STATUSES, requested_wait
+from .transport import DEFAULT_BASE_URL, Reply, Transport
 
-DEFAULT_BASE_URL = "https://api.github.com"
-API_VERSION = "2022-11-28"
-TIMEOUT = (10.0, 30.0)
-"""(connect, read) seconds for every request."""
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AccessToken",
+    "GitHubAppClient",
+    "Installation",
+    "revoke_token",
+    "token_is_live",
+]
 
 # BEHAVIOUR.md §1 and auth-app.js: only these 401s mean our clock disagrees with GitHub's.
 _SKEW_MESSAGES = (
@@ -32,124 +36,117 @@ _SKEW_MESSAGES = (
     "'Issued at' claim ('iat') must be an Integer",
 )
 _BAD_SIGNATURE = "A JSON web token could not be decoded"
-
-_session: requests.Session | None = None
-_session_lock = threading.Lock()
-_offsets: dict[str, float] = {}
-_jwts = JwtCache()
+_BAD_CREDENTIALS = "Bad credentials"
+_REVOKE_RESERVE = 10.0
+"""Seconds (at most a tenth of the deadline) kept to revoke a token from an unusable 201."""
 
 
-def shared_session() -> requests.Session:
-    """The process's one Session, created on first use (never at import, never pickled)."""
-    global _session
-    with _session_lock:
-        if _session is None:
-            _session = build_session()
-        return _session
-
-
-def clock_offset(base_url: str) -> float:
-    """Seconds GitHub's clock is ahead of ours at `base_url`, as last measured."""
-    return _offsets.get(base_url, 0.0)
-
-
-@dataclass(frozen=True)
-class Installation:
-    id: int
-    account: str
-    repository_selection: str
-    permissions: Mapping[str, str]
-    suspended: bool
-
-
-@dataclass(frozen=True)
-class AccessToken:
-    token: str = field(repr=False)
-    expires_at: str
-    permissions: Mapping[str, str]
-    repository_selection: str
-    repositories: tuple[str, ...]
-    """`owner/name` of each repository the token is limited to; empty when unscoped."""
-
-
-def _headers(auth: str) -> dict[str, str]:
-    return {
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": API_VERSION,
-        "User-Agent": f"pulumi-github-app-token/{__version__}",
-        "Authorization": f"Bearer {auth}",
-    }
-
-
-def _send(
-    session: requests.Session | None,
-    method: str,
-    url: str,
-    operation: str,
-    auth: str,
-    body: Mapping[str, Any] | None = None,
-) -> requests.Response:
+def _from_github(reply: Reply) -> bool:
+    """A GitHub error object, as opposed to a proxy's or gateway's page."""
     try:
-        return (session or shared_session()).request(
-            method, url, headers=_headers(auth), json=body, timeout=TIMEOUT
-        )
-    except requests.RequestException as err:
-        # The exception's text names only the URL and the cause; we chain nothing else.
-        raise errors.TransportError(operation, f"{type(err).__name__}: {err}") from None
+        data = responses.decode(reply.body)
+    except responses.Malformed:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("message"), str)
 
 
-def _message(response: requests.Response) -> tuple[str, str | None]:
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.reason or "no message"), None
-    if not isinstance(body, dict):
-        return str(body)[:200], None
-    return str(body.get("message", "no message")), body.get("documentation_url")
+def _wait_hint(reply: Reply, deadline: Deadline | None) -> str | None:
+    wait = requested_wait(reply.headers)
+    if wait is None:
+        return None
+    if deadline is not None and wait >= deadline.remaining():
+        left = max(0.0, deadline.remaining())
+        return (f"GitHub asks to wait {wait:.0f} s before retrying, more than the {left:.0f} s "
+                f"left of this operation's {deadline.seconds:g} s deadline "
+                "(GITHUB_APP_TOKEN_TIMEOUT); run the command again later")
+    return f"GitHub still asks to wait {wait:.0f} s after our retries; run the command again later"
 
 
 def api_error(
-    response: requests.Response, operation: str, hint: str | None = None
+    reply: Reply,
+    operation: str,
+    hint: str | None = None,
+    *,
+    deadline: Deadline | None = None,
+    secrets: Sequence[str] = (),
 ) -> errors.ApiError:
-    """The ApiError subclass for an error response, carrying GitHub's own fields."""
-    message, docs = _message(response)
-    status = response.status_code
+    """The ApiError subclass for an error answer, carrying GitHub's own fields."""
+    message, docs = responses.error_fields(reply.body)
+    message = responses.clean(message, *secrets)
+    status = reply.status
     cls = errors.error_class(status)
-    wait = rate_limit_wait(response.headers) if status in (403, 429) else None
-    if wait is not None:
-        cls = errors.RateLimitError
-        hint = f"GitHub asks to wait {int(wait)} s before retrying; run the command again later"
+    wait_hint = _wait_hint(reply, deadline)
+    if wait_hint and status in RATE_LIMIT_STATUSES:
+        cls, hint = errors.RateLimitError, wait_hint
+    elif wait_hint:
+        hint = wait_hint
     elif status == 403 and "suspended" in message.lower():
         cls = errors.SuspendedError
         hint = "An owner of the account must unsuspend the app's installation first"
-    elif status >= 500:
+    elif status >= 500 and hint is None:
         hint = "GitHub kept failing after retries; try again later"
+    elif status == 401 and not _from_github(reply):
+        hint = ("This 401 is not a GitHub error object: a proxy or gateway between here and "
+                "base_url refused the request; check the network path to GitHub")
     return cls(
         operation,
         status,
         message,
         documentation_url=docs,
-        request_id=response.headers.get("x-github-request-id"),
+        request_id=reply.headers.get("x-github-request-id"),
         hint=hint,
     )
+
+
+def _usable(reply: Reply, deadline: Deadline) -> Reply:
+    """`reply` if its body arrived whole; else the deadline's or the transport's error."""
+    if reply.complete:
+        return reply
+    if deadline.expired():
+        raise deadline.error(reply.failure)
+    raise errors.TransportError(deadline.operation, reply.failure)
+
+
+def _is_dead(reply: Reply) -> bool:
+    """GitHub itself says the token is unknown, expired or revoked."""
+    return reply.status == 401 and _from_github(reply) and responses.error_fields(
+        reply.body)[0].startswith(_BAD_CREDENTIALS)
+
+
+def token_is_live(transport: Transport, token: str) -> bool:
+    """True when GitHub accepts `token`, False when GitHub says it is dead; raises otherwise."""
+    deadline = transport.deadline("GET /installation/repositories")
+    reply = _usable(transport.send("GET", "/installation/repositories?per_page=1", token,
+                                   deadline), deadline)
+    if reply.status == 200:
+        return True
+    if _is_dead(reply):
+        return False
+    raise api_error(reply, deadline.operation, deadline=deadline, secrets=(token,))
+
+
+def revoke_token(transport: Transport, token: str, deadline: Deadline | None = None) -> None:
+    """Revoke `token` with itself; GitHub's 401 means it is already dead, which is fine too."""
+    deadline = deadline or transport.deadline("DELETE /installation/token")
+    reply = transport.send("DELETE", "/installation/token", token, deadline)
+    if reply.status == 204 or _is_dead(reply):
+        return
+    raise api_error(reply, "DELETE /installation/token", deadline=deadline, secrets=(token,))
 
 
 class GitHubAppClient:
     """Calls GitHub as a GitHub App, authenticated by a JWT signed with its private key."""
 
     def __init__(
-        self,
-        issuer: int | str,
-        private_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        session: requests.Session | None = None,
+        self, issuer: int | str, private_key: str, transport: Transport | str = DEFAULT_BASE_URL
     ) -> None:
+        self.transport = transport if isinstance(transport, Transport) else Transport(transport)
+        self.base_url = self.transport.base_url
         self.issuer = issuer
-        self.base_url = base_url.rstrip("/")
-        self._key = load_private_key(private_key)
-        self.key_fingerprint = fingerprint(self._key)
-        self._session = session
+        key = load_private_key(private_key)
+        self.key_fingerprint = fingerprint(key)
+        self._jwts = JwtCache(issuer, key)
+        self._offset = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -157,60 +154,73 @@ class GitHubAppClient:
             f"key={self.key_fingerprint})"
         )
 
+    @property
+    def clock_offset(self) -> float:
+        """Seconds GitHub's clock is ahead of ours, from the last answer's `Date`."""
+        return self._offset
+
     def _app_request(
-        self, method: str, path: str, body: Mapping[str, Any] | None = None
-    ) -> tuple[requests.Response, str]:
-        operation = f"{method} {path}"
+        self, method: str, path: str, deadline: Deadline, body: Mapping[str, Any] | None = None
+    ) -> Reply:
         for attempt in range(2):
-            now = clock.now() + clock_offset(self.base_url)
-            token = _jwts.get(self.issuer, self._key, self.key_fingerprint, self.base_url, now)
-            response = _send(
-                self._session, method, self.base_url + path, operation, token, body
-            )
-            if response.status_code != 401 or not _message(response)[0].startswith(_SKEW_MESSAGES):
-                return response, operation
+            jwt = self._jwts.get(clock.now() + self._offset)
+            reply = self.transport.send(method, path, jwt, deadline, body)
+            if reply.github_offset is not None:
+                self._offset = reply.github_offset
+            if reply.status != 401 or not responses.error_fields(reply.body)[0].startswith(
+                _SKEW_MESSAGES
+            ):
+                return reply
             if attempt == 0:
-                # Re-sign once on GitHub's clock, as auth-app.js does, and remember it.
-                _offsets[self.base_url] = server_time(response.headers) - clock.now()
-                _jwts.forget(self.base_url)
-        message, docs = _message(response)
+                # Re-sign once on GitHub's clock (learnt from this 401's Date), as auth-app.js does.
+                self._jwts.forget()
         raise errors.ClockSkewError(
-            operation, 401, message, documentation_url=docs,
-            request_id=response.headers.get("x-github-request-id"),
+            deadline.operation, 401, responses.error_fields(reply.body)[0],
+            request_id=reply.headers.get("x-github-request-id"),
             hint="GitHub still rejected the JWT after re-signing on its clock (from the Date "
             "header); check this machine's clock",
         )
 
-    def _auth_hint(self, response: requests.Response) -> str | None:
-        message = _message(response)[0]
-        if response.status_code == 401 and message.startswith(_BAD_SIGNATURE):
+    def _auth_hint(self, reply: Reply) -> str | None:
+        if not _from_github(reply):
+            return None
+        message = responses.error_fields(reply.body)[0]
+        if reply.status == 401 and message.startswith(_BAD_SIGNATURE):
             return (
                 f"The private key ({self.key_fingerprint}) does not belong to GitHub App "
                 f"{self.issuer!r} at {self.base_url}, or was deleted from it; pass a key "
                 "generated in that app's settings"
             )
-        if response.status_code == 401:
+        if reply.status == 401:
             return "Check app_id / client_id: it must name the GitHub App that owns the key"
-        if response.status_code == 404 and message == "Integration not found":
+        if reply.status == 404 and message == "Integration not found":
             return f"No GitHub App {self.issuer!r} at {self.base_url}; check app_id / client_id"
         return None
 
-    def _fail(
-        self, response: requests.Response, operation: str, hints: Mapping[int, str]
-    ) -> errors.ApiError:
-        """The error for `response`, with advice chosen by its status."""
-        hint = self._auth_hint(response) or hints.get(response.status_code)
-        return api_error(response, operation, hint)
+    def _fail(self, reply: Reply, deadline: Deadline, hints: Mapping[int, str]) -> errors.ApiError:
+        """The error for `reply`, with advice chosen by its status."""
+        hint = self._auth_hint(reply) or hints.get(reply.status)
+        return api_error(reply, deadline.operation, hint, deadline=deadline)
 
     def _missing(self, installation_id: int) -> dict[int, str]:
         return {404: f"App {self.issuer!r} has no installation {installation_id}; check "
                      "installation_id, or install the app on the account"}
 
+    def _installation(self, reply: Reply, deadline: Deadline) -> Installation:
+        try:
+            return responses.installation(reply.body)
+        except responses.Malformed as err:
+            raise errors.MalformedResponseError(deadline.operation, reply.status, str(err),
+                                                None) from None
+
     def get_installation(self, installation_id: int) -> Installation:
-        response, op = self._app_request("GET", f"/app/installations/{installation_id}")
-        if response.status_code != 200:
-            raise self._fail(response, op, self._missing(installation_id))
-        return _installation(response.json())
+        """One installation of this app (for a future `getInstallation` invoke)."""
+        deadline = self.transport.deadline(f"GET /app/installations/{installation_id}")
+        reply = _usable(self._app_request("GET", f"/app/installations/{installation_id}",
+                                          deadline), deadline)
+        if reply.status != 200:
+            raise self._fail(reply, deadline, self._missing(installation_id))
+        return self._installation(reply, deadline)
 
     def find_installation(
         self, *, owner: str | None = None, repository: str | None = None
@@ -226,13 +236,15 @@ class GitHubAppClient:
             target = f"account {owner!r}"
         else:
             raise ValueError("find_installation needs owner or repository")
+        deadline = self.transport.deadline(f"GET {paths[0]}")
         for path in paths:
-            response, op = self._app_request("GET", path)
-            if response.status_code == 200:
-                return _installation(response.json())
-            if response.status_code != 404 or self._auth_hint(response):
+            deadline.operation = f"GET {path}"
+            reply = _usable(self._app_request("GET", path, deadline), deadline)
+            if reply.status == 200:
+                return self._installation(reply, deadline)
+            if reply.status != 404 or self._auth_hint(reply) or not _from_github(reply):
                 break
-        raise self._fail(response, op, {
+        raise self._fail(reply, deadline, {
             404: f"App {self.issuer!r} is not installed on {target}; install it there or fix "
                  "the name"})
 
@@ -244,7 +256,11 @@ class GitHubAppClient:
         repository_ids: Sequence[int] | None = None,
         permissions: Mapping[str, str] | None = None,
     ) -> AccessToken:
-        """Mint an installation access token, sending only the scope fields given."""
+        """Mint an installation access token, sending only the scope fields given.
+
+        The mint is repeated only when it provably never reached GitHub. A 201 we cannot
+        use has its token revoked before MalformedResponseError is raised.
+        """
         body: dict[str, Any] = {}
         if repositories is not None:
             body["repositories"] = list(repositories)
@@ -252,54 +268,50 @@ class GitHubAppClient:
             body["repository_ids"] = list(repository_ids)
         if permissions is not None:
             body["permissions"] = dict(permissions)
-        response, op = self._app_request(
-            "POST", f"/app/installations/{installation_id}/access_tokens", body or None
-        )
-        if response.status_code == 201:
-            data = response.json()
-            return AccessToken(
-                token=data["token"],
-                expires_at=data["expires_at"],
-                permissions=dict(data.get("permissions") or {}),
-                repository_selection=data.get("repository_selection", ""),
-                repositories=tuple(r["full_name"] for r in data.get("repositories") or ()),
-            )
+        path = f"/app/installations/{installation_id}/access_tokens"
+        deadline = self.transport.deadline(f"POST {path}")
+        # The mint stops early enough to revoke, inside the deadline, a token it cannot use.
+        mint = deadline.before_end(min(_REVOKE_RESERVE, deadline.seconds / 10))
+        try:
+            reply = self._app_request("POST", path, mint, body or None)
+        except errors.TransportError as err:
+            raise _unsure_mint(err) from None
+        if reply.status == 201:
+            return self._token(reply, deadline)
+        reply = _usable(reply, mint)
         requested = ", ".join(f"{k}={v}" for k, v in body.items()) or "the full installation"
         scope = (f"Requested {requested}. Ask only for what installation {installation_id} "
                  "grants (see its settings page), or widen the installation")
-        raise self._fail(response, op, {**self._missing(installation_id), 400: scope, 422: scope})
+        hints = {**self._missing(installation_id), 400: scope, 422: scope}
+        if reply.status >= 500:
+            hints[reply.status] = (
+                "GitHub failed while minting; the request reached it, so it was not repeated "
+                "(a token minted despite the error expires within the hour); run the command "
+                "again")
+        raise self._fail(reply, mint, hints)
+
+    def _token(self, reply: Reply, deadline: Deadline) -> AccessToken:
+        try:
+            if not reply.complete:
+                raise responses.Malformed(reply.failure)
+            return responses.access_token(reply.body, reply.github_offset, clock.now())
+        except responses.Malformed as err:
+            cause = str(err)
+        token = responses.salvage_token(reply.body)
+        revoked: bool | str = False
+        if token is not None:
+            try:
+                revoke_token(self.transport, token, deadline)
+                revoked = True
+            except errors.GitHubAppTokenError as failure:
+                revoked = str(failure)
+        raise errors.MalformedResponseError(deadline.operation, 201, cause, revoked)
 
 
-def _installation(data: Mapping[str, Any]) -> Installation:
-    return Installation(
-        id=int(data["id"]),
-        account=str((data.get("account") or {}).get("login", "")),
-        repository_selection=str(data.get("repository_selection", "")),
-        permissions=dict(data.get("permissions") or {}),
-        suspended=data.get("suspended_at") is not None,
-    )
-
-
-def token_is_live(
-    base_url: str, token: str, *, session: requests.Session | None = None
-) -> bool:
-    """True when GitHub accepts `token`, False when it answers 401; raises otherwise."""
-    operation = "GET /installation/repositories"
-    response = _send(
-        session, "GET", base_url.rstrip("/") + "/installation/repositories?per_page=1",
-        operation, token,
-    )
-    if response.status_code == 200:
-        return True
-    if response.status_code == 401:
-        return False
-    raise api_error(response, operation)
-
-
-def revoke_token(base_url: str, token: str, *, session: requests.Session | None = None) -> None:
-    """Revoke `token` with itself; 401 means it is already dead, which is fine too."""
-    operation = "DELETE /installation/token"
-    response = _send(session, "DELETE", base_url.rstrip("/") + "/installation/token", operation,
-                     token)
-    if response.status_code not in (204, 401):
-        raise api_error(response, operation)
+def _unsure_mint(err: errors.TransportError) -> errors.TransportError:
+    """A failed mint, saying that GitHub may have minted a token we never saw."""
+    note = ("; the request may have reached GitHub and was not repeated: a token it minted "
+            "expires within the hour")
+    if isinstance(err, errors.DeadlineError):
+        return errors.DeadlineError(err.operation, err.seconds, err.cause + note)
+    return errors.TransportError(err.operation, err.cause + note)

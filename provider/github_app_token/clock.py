@@ -1,14 +1,43 @@
-"""The one clock every renewal and JWT decision reads.
+"""The one clock every renewal and JWT decision reads, and GitHub's clock as its `Date` shows it.
 
-A function of its own so a demo can move this process's notion of time
+`now()` is a function of its own so a demo can move this process's notion of time
 (tests/support/timewarp.py) without touching the process-wide `time.time` that gRPC needs.
+Durations (deadlines, backoff) use `time.monotonic`, which no demo moves and no wall-clock
+step disturbs.
 """
 
 from __future__ import annotations
 
+import email.utils
+import re
 import time
+
+_DIGITS = re.compile(r"\s*([0-9]{1,12})\s*", re.ASCII)
 
 
 def now() -> float:
     """Seconds since the epoch."""
     return time.time()
+
+
+def http_date(value: str | None) -> float | None:
+    """Seconds since the epoch for an HTTP date (`Date`, `Retry-After`), or None."""
+    if not value or len(value) > 100:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(value)
+        return float(email.utils.mktime_tz(parsed)) if parsed else None
+    except (ValueError, OverflowError, TypeError, IndexError):
+        return None
+
+
+def seconds(value: str | None) -> int | None:
+    """A non-negative count of seconds written in ASCII digits (`Retry-After: 30`), or None."""
+    match = _DIGITS.fullmatch(value or "")
+    return int(match.group(1)) if match else None
+
+
+def github_offset(date_header: str | None) -> float | None:
+    """Seconds GitHub's clock is ahead of ours, from a response's `Date` header, or None."""
+    github_now = http_date(date_header)
+    return None if github_now is None else github_now - now()

@@ -35,6 +35,46 @@ class TransportError(GitHubAppTokenError):
         return f"{self.operation} failed after retries: {self.cause}"
 
 
+class DeadlineError(TransportError):
+    """An operation ran out of time (see `deadline`: GITHUB_APP_TOKEN_TIMEOUT)."""
+
+    def __init__(self, operation: str, seconds: float, cause: str) -> None:
+        super().__init__(operation, cause)
+        self.args = (operation, seconds, cause)
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        return (
+            f"{self.operation} did not finish within its {self.seconds:g} s deadline: "
+            f"{self.cause}. Try again later, or set GITHUB_APP_TOKEN_TIMEOUT to more seconds"
+        )
+
+
+class MalformedResponseError(GitHubAppTokenError):
+    """GitHub's answer could not be used; any token it held was revoked, or `revoked` says why not.
+
+    `revoked` is True (revoked), False (no token found to revoke) or the revoke's failure.
+    """
+
+    def __init__(self, operation: str, status: int, cause: str, revoked: bool | str) -> None:
+        super().__init__(operation, status, cause, revoked)
+        self.operation = operation
+        self.status = status
+        self.cause = cause
+        self.revoked = revoked
+
+    def __str__(self) -> str:
+        text = f"GitHub answered {self.status} to {self.operation} with a body we cannot use: "
+        text += self.cause
+        if self.revoked is True:
+            return text + ". The token it held has been revoked; run the command again"
+        if self.revoked is False:
+            return text + (". No token could be read from it; if GitHub minted one, it expires "
+                           "within the hour. Run the command again")
+        return text + (f". Revoking the token it held failed ({self.revoked}); it stays valid "
+                       "until it expires, within the hour")
+
+
 class ApiError(GitHubAppTokenError):
     """GitHub answered with an error status."""
 
@@ -70,6 +110,10 @@ class ApiError(GitHubAppTokenError):
         return text
 
 
+class RedirectError(ApiError):
+    """3xx: we follow no redirect, so our credentials never leave base_url's origin."""
+
+
 class AuthError(ApiError):
     """401: GitHub rejected the JWT or the installation token."""
 
@@ -87,7 +131,7 @@ class SuspendedError(ForbiddenError):
 
 
 class RateLimitError(ApiError):
-    """403/429 rate limit whose wait exceeded what we are willing to sleep."""
+    """403/429 rate limit whose wait did not fit in the deadline, or that outlasted the retries."""
 
 
 class NotFoundError(ApiError):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import client as github
-from . import clock, renewal
+from . import clock, registry, renewal
 from .errors import GitHubAppTokenError, RevokeError
 from .inputs import TokenInputs
 from .keys import fingerprint, load_private_key
@@ -34,7 +34,7 @@ def _fingerprint(pem: str) -> str:
 
 def mint(spec: TokenInputs) -> dict[str, Any]:
     """Outputs of a freshly minted token for `spec`."""
-    app = github.GitHubAppClient(spec.issuer, spec.private_key, spec.base_url)
+    app = registry.client_for(spec.issuer, spec.private_key, spec.base_url)
     installation_id = spec.installation_id
     if installation_id is None:
         installation_id = app.find_installation(owner=spec.owner, repository=spec.repository).id
@@ -44,11 +44,6 @@ def mint(spec: TokenInputs) -> dict[str, Any]:
         repository_ids=spec.repository_ids,
         permissions=spec.permissions,
     )
-    # Until the client reports the offset it measured from the 201's Date header, use the
-    # one it learned when GitHub refused a JWT for skew (0 when our clocks agree).
-    offset = getattr(token, "clock_offset", None)
-    if offset is None:
-        offset = github.clock_offset(app.base_url)
     return {
         **spec.echo(),
         "installation_id": installation_id,
@@ -58,7 +53,7 @@ def mint(spec: TokenInputs) -> dict[str, Any]:
         "granted_permissions": dict(token.permissions),
         "granted_repositories": list(token.repositories),
         "key_fingerprint": app.key_fingerprint,
-        "clock_offset": float(offset),
+        "clock_offset": float(token.clock_offset),
     }
 
 
@@ -113,7 +108,8 @@ def still_live(outs: Mapping[str, Any], now: float | None = None) -> bool:
     """
     if renewal.is_dead(outs, github_now(outs, now)):
         return False
-    return github.token_is_live(str(outs["base_url"]), str(outs["token"]))
+    transport = registry.transport_for(str(outs["base_url"]))
+    return github.token_is_live(transport, str(outs["token"]))
 
 
 def revoke(outs: Mapping[str, Any], now: float | None = None) -> None:
@@ -121,7 +117,7 @@ def revoke(outs: Mapping[str, Any], now: float | None = None) -> None:
     if outs.get("revoke_on_delete") is False or renewal.is_dead(outs, github_now(outs, now)):
         return
     try:
-        github.revoke_token(str(outs["base_url"]), str(outs["token"]))
+        github.revoke_token(registry.transport_for(str(outs["base_url"])), str(outs["token"]))
     except GitHubAppTokenError as err:
         installation = outs.get("installation_id")
         installation_id = int(installation) if installation is not None else 0

@@ -1,107 +1,109 @@
-"""Retries for GitHub: urllib3's Retry, taught GitHub's rate-limit headers.
+"""Retries for GitHub: urllib3's Retry, taught GitHub's rate limits, the deadline and the mint.
 
-Backoff, jitter and sleeping stay with urllib3; we only classify 403/429.
+Backoff, jitter and counting stay with urllib3. We add four rules:
+- a wait GitHub asks for (`Retry-After` on any status, or a rate-limit reset) is honoured
+  when it fits in the time left, and otherwise ends the retries at once;
+- 403/429 carrying wait information is a refusal that did nothing, so any verb may retry it;
+- a POST (the mint) is retried only when it provably never reached GitHub: a failed
+  connect, or such a refusal; never after a read error, a reset or a 5xx;
+- the body of a response we retry is not read: it may trickle forever.
 """
 
 from __future__ import annotations
 
-import email.utils
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
-import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
+from . import clock
+from . import deadline as deadlines
+
 SERVER_ERRORS = frozenset({500, 502, 503, 504})
 RATE_LIMIT_STATUSES = frozenset({403, 429})
-RATE_LIMIT_MAX_WAIT = 60.0
-"""Longest single rate-limit wait we sleep through before failing with RateLimitError."""
+IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
+"""Verbs safe to repeat after the server may have seen them (a repeated revoke is harmless)."""
 
 
-def server_time(headers: Mapping[str, str]) -> float:
-    """GitHub's clock from the `Date` header, or ours when it is missing."""
-    parsed = email.utils.parsedate_tz(headers.get("Date", ""))
-    return float(email.utils.mktime_tz(parsed)) if parsed else time.time()
+def requested_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asks us to wait, or None when it asks nothing.
 
-
-def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
-    """Seconds GitHub asks us to wait, or None when the response carries no rate limit.
-
-    BEHAVIOUR.md §5: honour `retry-after`; else, with `x-ratelimit-remaining: 0`,
-    wait until `x-ratelimit-reset` (measured on GitHub's clock, not ours).
+    BEHAVIOUR.md §5: honour `retry-after` (seconds or an HTTP date); else, with
+    `x-ratelimit-remaining: 0`, wait until `x-ratelimit-reset`. Dates are read against
+    the response's own `Date`, i.e. on GitHub's clock, falling back to ours.
     """
+    github_now = clock.http_date(headers.get("Date"))
+    if github_now is None:
+        github_now = clock.now()
     retry_after = headers.get("Retry-After")
     if retry_after is not None:
-        if retry_after.strip().isdigit():
-            return float(retry_after)
-        parsed = email.utils.parsedate_tz(retry_after)
-        if parsed:
-            return max(0.0, email.utils.mktime_tz(parsed) - server_time(headers))
-    reset = headers.get("x-ratelimit-reset", "")
-    if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-        return max(0.0, int(reset) - server_time(headers)) + 1
+        wait = clock.seconds(retry_after)
+        if wait is not None:
+            return float(wait)
+        when = clock.http_date(retry_after)
+        if when is not None:
+            return max(0.0, when - github_now)
+    reset = clock.seconds(headers.get("x-ratelimit-reset"))
+    if (headers.get("x-ratelimit-remaining") or "").strip() == "0" and reset is not None:
+        return max(0.0, reset - github_now) + 1
     return None
 
 
 class GitHubRetry(Retry):
-    """Retry on 5xx and connection errors with backoff; sleep through short rate limits."""
+    """urllib3's Retry bound, per call, to the deadline `deadline.current()` returns."""
 
-    def __init__(self, *args: object, max_wait: float = RATE_LIMIT_MAX_WAIT, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.max_wait = max_wait
-
-    def new(self, **kw: object) -> GitHubRetry:
-        kw.setdefault("max_wait", self.max_wait)
-        return super().new(**kw)
+    RETRY_AFTER_STATUS_CODES = frozenset()  # type: ignore[assignment]  # our rules, not urllib3's
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code in RATE_LIMIT_STATUSES:
-            return bool(self.total) and self._is_method_retryable(method)
+            return bool(self.total)  # increment() gives up when the response asks no wait
         return super().is_retry(method, status_code, has_retry_after)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None,
                   _stacktrace=None):  # type: ignore[no-untyped-def]
-        if response is not None and response.status in RATE_LIMIT_STATUSES:
-            wait = rate_limit_wait(response.headers)
-            plain_forbidden = wait is None and response.status == 403
-            if plain_forbidden or (wait is not None and wait > self.max_wait):
-                # With raise_on_status=False urllib3 hands this response back to the caller.
-                raise MaxRetryError(_pool, url, ResponseError("not retried"))
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        if error is not None and not self._is_connection_error(error) and not (
+            method and self._is_method_retryable(method)
+        ):
+            # Whatever failed after connecting may have reached GitHub: a mint is not repeated.
+            raise error.with_traceback(_stacktrace)
+        asked = requested_wait(response.headers) if response is not None else None
+        if response is not None and response.status in RATE_LIMIT_STATUSES and asked is None:
+            # A plain 403 (forbidden) is an answer, not a rate limit: hand it back.
+            raise MaxRetryError(_pool, url, ResponseError("not a rate limit"))
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = retry.get_backoff_time() if asked is None else asked
+        current = deadlines.current()
+        if current is not None and wait + deadlines.MIN_ATTEMPT > current.remaining():
+            # With raise_on_status=False urllib3 hands the response back; errors surface.
+            raise MaxRetryError(_pool, url, error or ResponseError("no time left to retry"))
+        if response is not None:
+            response.close()  # so urllib3 does not drain a body that may never end
+        retry.planned_wait = wait
+        return retry
 
-    def get_retry_after(self, response) -> float | None:  # type: ignore[no-untyped-def]
-        if response.status in RATE_LIMIT_STATUSES:
-            return rate_limit_wait(response.headers)
-        return super().get_retry_after(response)
+    def sleep(self, response=None) -> None:  # type: ignore[no-untyped-def]
+        wait = getattr(self, "planned_wait", 0.0)
+        if wait > 0:
+            time.sleep(wait)
 
 
-def default_retry(
-    *, retries: int = 4, backoff_factor: float = 1.0, max_wait: float = RATE_LIMIT_MAX_WAIT
-) -> GitHubRetry:
-    """About 4 retries within about 30 s: backoff 0, 2, 4, 8 s plus up to 1 s of jitter."""
-    methods: Collection[str] | None = None  # every verb: a repeated mint or revoke is harmless
+def policy(*, retries: int = 4, backoff_factor: float = 1.0) -> GitHubRetry:
+    """About 4 retries: backoff 0, 2, 4, 8 s plus up to `backoff_factor` s of jitter.
+
+    Tests pass a small `backoff_factor`; the deadline bounds the total either way.
+    """
     return GitHubRetry(
         total=retries,
         connect=retries,
         read=retries,
         status=retries,
-        allowed_methods=methods,
+        other=retries,
+        redirect=False,
+        allowed_methods=IDEMPOTENT,
         status_forcelist=SERVER_ERRORS,
         backoff_factor=backoff_factor,
         backoff_max=16,
         backoff_jitter=backoff_factor,
         raise_on_status=False,
-        max_wait=max_wait,
     )
-
-
-def build_session(retry: Retry | None = None) -> requests.Session:
-    """A Session that retries through `retry`; it honours HTTPS_PROXY and REQUESTS_CA_BUNDLE."""
-    session = requests.Session()
-    # Pulumi calls from 4 threads and tests from 16: keep that many connections alive.
-    adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_maxsize=16)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session

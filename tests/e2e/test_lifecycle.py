@@ -11,6 +11,7 @@ from pulumi import automation as auto
 
 from github_app_token import InstallationToken
 
+from ..support.ledger import assert_ledger, unwrap_secret
 from ..support.secrets import assert_no_secret
 from .harness import TOKEN_TYPE, Harness, digest, is_ciphertext, token_resources
 from .programs import Echo, TokenUser
@@ -42,6 +43,11 @@ def program(gh, *, unknown_installation: bool = False, user: bool = False,
     return run
 
 
+def ledger(gh, stack: auto.Stack) -> None:
+    """No token lost or orphaned: GitHub's live tokens are exactly those in state."""
+    assert_ledger(gh, [unwrap_secret(r["outputs"]["token"]) for r in token_resources(stack)])
+
+
 def current_token(stack: auto.Stack) -> str:
     output = stack.outputs()["token"]
     assert output.secret
@@ -62,6 +68,7 @@ def test_up_creates_a_token_that_is_secret_everywhere(gh, h: Harness) -> None:
     assert h.launches() >= 1, "the engine used our launcher"
     for text in (h.raw_state(), "\n".join(h.output), h.provider_stderr()):
         assert_no_secret(text, token, gh.private_key_pem)
+    ledger(gh, stack)
 
 
 def test_second_up_changes_nothing_and_calls_nobody(gh, h: Harness) -> None:
@@ -104,6 +111,7 @@ def test_renewal_mints_updates_dependents_then_revokes(gh, h: Harness) -> None:
     user = next(r for r in stack.export_stack().deployment["resources"]
                 if r["type"].endswith("e2e:TokenUser"))
     assert user["outputs"]["token_sha256"] == digest(new)
+    ledger(gh, stack)
 
 
 def test_refresh_drops_a_token_revoked_out_of_band(gh, h: Harness) -> None:
@@ -123,6 +131,7 @@ def test_refresh_drops_a_token_revoked_out_of_band(gh, h: Harness) -> None:
     assert both.summary.resource_changes.get("create") == 1
     third = current_token(stack)
     assert third not in (first, second) and gh.token_state(third) == "live"
+    ledger(gh, stack)
 
 
 def test_a_refused_renewal_keeps_the_previous_token(gh, h: Harness) -> None:
@@ -142,6 +151,7 @@ def test_a_refused_renewal_keeps_the_previous_token(gh, h: Harness) -> None:
     assert current_token(stack) == old and gh.token_state(old) == "live"
     for blob in (text, h.raw_state(), h.provider_stderr()):
         assert_no_secret(blob, old, gh.private_key_pem)
+    ledger(gh, stack)
 
 
 def test_destroy_revokes_and_empties_the_stack(gh, h: Harness) -> None:
@@ -151,3 +161,4 @@ def test_destroy_revokes_and_empties_the_stack(gh, h: Harness) -> None:
     stack.destroy(color="never")
     assert gh.token_state(token) == "revoked"
     assert not stack.export_stack().deployment.get("resources")
+    ledger(gh, stack)

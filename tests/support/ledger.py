@@ -6,13 +6,16 @@ after every scenario: no token lost, none orphaned. Failures name serials, never
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 
-def held_tokens(outs: Iterable[dict[str, Any]]) -> list[str]:
-    """The `token` of each output dict (resources in state, provider outputs)."""
-    return [o["token"] for o in outs if o and o.get("token")]
+def unwrap_secret(value: Any) -> Any:
+    """A secret as a decrypted stack export writes it (`{sig, plaintext}`), unwrapped."""
+    if isinstance(value, dict) and "plaintext" in value:
+        return json.loads(value["plaintext"])
+    return value
 
 
 def assert_ledger(gh: Any, held: Iterable[str]) -> None:
@@ -23,9 +26,7 @@ def assert_ledger(gh: Any, held: Iterable[str]) -> None:
     stale = sorted(gh.token_id(t) or 0 for t in held - live)
     assert not orphaned, f"live at GitHub but in no state (orphaned): serials {orphaned}"
     assert not stale, f"in state but not live at GitHub: serials {stale}"
-    ledger = getattr(gh, "ledger", None)
-    if callable(ledger):
-        counts = ledger()
-        minted, revoked = counts["minted"], counts["revoked"]
-        expired = counts.get("expired", 0)
-        assert minted - revoked - expired == len(held), f"ledger {counts} vs {len(held)} held"
+    ledger = gh.ledger()
+    assert ledger.minted == ledger.revoked + ledger.expired + ledger.live, ledger
+    assert ledger.minted - ledger.revoked - ledger.expired == len(held), (
+        f"{ledger} vs {len(held)} held in state")
