@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,6 +14,7 @@ from .errors import (
     ApiError,
 )
 from .model import Installation, Repository
+from .wire import parse_json
 
 # "Up to 500 repositories can be listed in this manner" (spec; BEHAVIOUR.md §1).
 MAX_REPOSITORIES = 500
@@ -69,8 +69,8 @@ def parse(body: bytes) -> TokenRequest:
     if not body.strip():
         return TokenRequest(None, None, None)
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = parse_json(body)  # also refuses nesting too deep to parse
+    except ValueError as exc:
         raise _bad_json() from exc
     if not isinstance(data, dict):
         raise _bad_json()
