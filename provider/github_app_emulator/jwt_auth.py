@@ -1,4 +1,7 @@
-"""Checks an app's JWT the way GitHub does, against the emulator clock (BEHAVIOUR.md §1, §4)."""
+"""Checks an app's JWT the way GitHub does, against the emulator clock.
+
+Rules and texts: docs/github-behaviour.md §1 and §4.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def _issuer(claims: Mapping[str, Any], apps: Mapping[int, App]) -> App:
     # A digit string too long for any app id (or for int()) names no app.
     app = apps.get(iss) if isinstance(iss, int) else apps.get(parse_id(iss) or 0)
     if app is None:
-        # BEHAVIOUR.md §1: unknown app id is a 404, not a 401.
+        # docs/github-behaviour.md §1: unknown app id is a 404, not a 401.
         raise ApiError(404, MSG_INTEGRATION_NOT_FOUND)
     return app
 

@@ -1,8 +1,9 @@
 """JSON builders for GitHub's `simple-user`, `repository`, `installation` and `integration`.
 
 Every required field of the spec schema is filled so 2xx bodies validate; shapes follow the
-recorded exchanges (e.g. Installation.testGetRepos). API URLs point at the emulator itself so
-clients that follow `access_tokens_url` and friends stay on loopback.
+recorded exchanges (e.g. Installation.testGetRepos; docs/github-behaviour.md §6). API URLs
+point at the emulator itself so clients that follow `access_tokens_url` and friends stay on
+loopback.
 """
 
 from __future__ import annotations

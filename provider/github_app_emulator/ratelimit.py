@@ -1,7 +1,7 @@
 """Primary rate-limit bookkeeping: requests counted per identity per emulator hour.
 
-Counting only feeds the `x-ratelimit-*` headers (BEHAVIOUR.md §5); the emulator never blocks
-on its own, so long test runs cannot trip it. Tests provoke limits with faults instead.
+Counting only feeds the `x-ratelimit-*` headers (docs/github-behaviour.md §5); the emulator
+never blocks on its own, so long test runs cannot trip it. Tests provoke limits with faults.
 """
 
 from __future__ import annotations

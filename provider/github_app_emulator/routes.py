@@ -1,4 +1,7 @@
-"""GitHub's REST endpoints for app installations and their tokens (spec: 8 operations)."""
+"""GitHub's REST endpoints for app installations and their tokens (spec: 8 operations).
+
+§N below: sections of docs/github-behaviour.md.
+"""
 
 from __future__ import annotations
 

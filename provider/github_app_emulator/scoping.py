@@ -16,7 +16,7 @@ from .errors import (
 from .model import Installation, Repository
 from .wire import parse_json
 
-# "Up to 500 repositories can be listed in this manner" (spec; BEHAVIOUR.md §1).
+# "Up to 500 repositories can be listed in this manner" (the spec; docs/github-behaviour.md §1).
 MAX_REPOSITORIES = 500
 
 
@@ -39,7 +39,7 @@ class Scope:
 
 
 def _bad_json() -> ApiError:
-    # BEHAVIOUR.md §1: both unparsable bodies and wrong types get this 400.
+    # docs/github-behaviour.md §1: both unparsable bodies and wrong types get this 400.
     return ApiError(400, MSG_PARSE_JSON, DOCS_CREATE_TOKEN)
 
 
@@ -89,7 +89,7 @@ def parse(body: bytes) -> TokenRequest:
 
 def _too_many(field: str, count: int) -> ApiError:
     # Inference: GitHub documents the 500 limit but its error text was never found
-    # (BEHAVIOUR.md §1). This follows the spec's `validation-error` shape.
+    # (docs/github-behaviour.md §1). This follows the spec's `validation-error` shape.
     return ApiError(
         422,
         "Validation Failed",

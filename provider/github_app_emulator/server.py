@@ -2,7 +2,8 @@
 
 Every request gets an answer: bad framing a 4xx (body.py), a malformed request line or header
 block http.server's 4xx in GitHub's JSON shape, and an unexpected exception a 500 GitHub-shaped
-body, rather than a dropped connection. Only a `reset` fault drops one, on purpose.
+body, rather than a dropped connection (docs/github-behaviour.md §8). Only a `reset` fault
+drops one, on purpose.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ API_VERSION = "2022-11-28"
 TIMEOUT = (10.0, 30.0)
 """(connect, read) seconds for every request."""
 
-# BEHAVIOUR.md §1 and auth-app.js: only these 401s mean our clock disagrees with GitHub's.
+# docs/github-behaviour.md §1 and auth-app.js: only these 401s mean our clock disagrees
+# with GitHub's.
 _SKEW_MESSAGES = (
     "'Expiration time' claim ('exp') must be a numeric value representing the future time",
     "'Expiration time' claim ('exp') is too far in the future",

@@ -29,7 +29,7 @@ def server_time(headers: Mapping[str, str]) -> float:
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
     """Seconds GitHub asks us to wait, or None when the response carries no rate limit.
 
-    BEHAVIOUR.md §5: honour `retry-after`; else, with `x-ratelimit-remaining: 0`,
+    docs/github-behaviour.md §5: honour `retry-after`; else, with `x-ratelimit-remaining: 0`,
     wait until `x-ratelimit-reset` (measured on GitHub's clock, not ours).
     """
     retry_after = headers.get("Retry-After")

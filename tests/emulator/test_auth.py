@@ -175,4 +175,4 @@ def test_token_expires_with_the_clock(gh: Emulator, http_session: requests.Sessi
     response = http_session.get(url, headers=token_auth(token))
     assert (response.status_code, response.json()) == (401, error_body("Bad credentials"))
     revoke = http_session.delete(f"{gh.base_url}/installation/token", headers=token_auth(token))
-    assert revoke.status_code == 401  # §3: revoking an expired token is a 401 too
+    assert revoke.status_code == 401  # docs/github-behaviour.md §3: a 401 for an expired one too

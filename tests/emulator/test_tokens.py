@@ -119,7 +119,7 @@ def test_token_unscoped_grants_everything(gh: Emulator, http_session: requests.S
         assert payload["token"].startswith(f"ghs_{gh.app_id}_")
         assert payload["permissions"] == gh.permissions
         assert payload["repository_selection"] == "selected"
-        assert "repositories" not in payload  # BEHAVIOUR.md §2
+        assert "repositories" not in payload  # docs/github-behaviour.md §2
         assert response.headers["Cache-Control"] == "public, max-age=60, s-maxage=60"
         assert re.fullmatch(r'"[0-9a-f]{64}"', response.headers["ETag"])
         date = int(parsedate_to_datetime(response.headers["Date"]).timestamp())
