@@ -13,7 +13,7 @@ WINDOW = 3600
 
 
 class RateCounter:
-    """Not locked: the emulator state calls it under its own lock."""
+    """Not locked itself: its caller holds `state.lock` (see state.py)."""
 
     def __init__(self) -> None:
         self._used: dict[tuple[str, int], int] = {}

@@ -134,6 +134,8 @@ def test_cli_prints_one_json_line_and_exits_cleanly() -> None:
             "0",
             "--token-lifetime",
             "900",
+            "--token-format",
+            "legacy",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -166,6 +168,7 @@ def test_cli_prints_one_json_line_and_exits_cleanly() -> None:
         assert response.status_code == 201
         assert response.json()["permissions"] == info["permissions"]
         token = response.json()["token"]
+        assert len(token) == 40 and info["token_format"] == "legacy"
         assert epoch(response.json()["expires_at"]) - now in range(899, 902)
     finally:
         proc.send_signal(signal.SIGTERM)
