@@ -29,7 +29,8 @@ __all__ = [
     "token_is_live",
 ]
 
-# BEHAVIOUR.md §1 and auth-app.js: only these 401s mean our clock disagrees with GitHub's.
+# docs/github-behaviour.md §1 and auth-app.js: only these 401s mean our clock disagrees
+# with GitHub's.
 _SKEW_MESSAGES = (
     "'Expiration time' claim ('exp') must be a numeric value representing the future time",
     "'Expiration time' claim ('exp') is too far in the future",
