@@ -26,7 +26,7 @@ from .support.secrets import assert_no_secret, new_rsa_pem
 PEM = new_rsa_pem()
 MARKER = "ghs" + "_" + "S3CR3T" + "7Q" * 15  # token-shaped, built at run time only
 VALID = {"app_id": 123, "private_key": PEM, "installation_id": 456}
-FUZZ = settings(max_examples=1200, deadline=None, database=None,
+FUZZ = settings(max_examples=700, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -60,8 +60,8 @@ json_like = st.recursive(
 huge = st.builds(lambda piece, n: piece * n,
                  st.sampled_from(["a", "1", "/", " ", "\\n", "-----BEGIN A-----", MARKER, "é"]),
                  st.integers(1, 1_000_000 // 17))
-huge_lists = st.builds(lambda item, n: [item] * n, leaves, st.integers(0, 60_000))
-huge_maps = st.builds(lambda n: {f"p{i}": "read" for i in range(n)}, st.integers(0, 30_000))
+huge_lists = st.builds(lambda item, n: [item] * n, leaves, st.integers(0, 20_000))
+huge_maps = st.builds(lambda n: {f"p{i}": "read" for i in range(n)}, st.integers(0, 5_000))
 digits = st.integers(0, 5000).map(lambda n: "9" * n)
 permission_maps = st.dictionaries(st.sampled_from(sorted(CATALOGUE)) | texts,
                                   st.sampled_from(["read", "write", "admin"]) | json_like,
@@ -98,7 +98,7 @@ def test_check_inputs_over_anything(overrides: dict[str, Any]) -> None:
         _assert_clean(prop, reason)
 
 
-@settings(FUZZ, max_examples=600)
+@settings(FUZZ, max_examples=300)
 @given(inputs)
 def test_parse_inputs_over_anything(overrides: dict[str, Any]) -> None:
     result = fuzz.attempt("parse_inputs", parse_inputs, {**VALID, **overrides},
@@ -124,7 +124,7 @@ key_texts = (st.text() | st.binary().map(lambda b: b.decode("latin-1")) | huge |
              | st.builds(_mangle, st.just(PEM), st.integers(0, len(PEM)), texts))
 
 
-@settings(FUZZ, max_examples=1500)
+@settings(FUZZ, max_examples=1000)
 @given(key_texts)
 def test_key_parsing_over_anything(text: str) -> None:
     for kind, call in (("normalize_pem", normalize_pem), ("load_private_key", load_private_key)):

@@ -147,7 +147,9 @@ def _authority_problem(authority: str) -> str | None:
         return ("must not contain credentials (user:password@); the app signs in with its "
                 "key, so remove them")
     match = _AUTHORITY.fullmatch(authority)
-    port = match.group(2) if match else None
+    if match is None or not _HOST.fullmatch(match.group(1).lower()):
+        return "has no valid host name; use e.g. https://HOST/api/v3 (GHES)"
+    port = match.group(2)
     if port is not None and not (_PORT.fullmatch(port) and 1 <= int(port) <= 65535):
         return "has a port that is not a number from 1 to 65535"
     return None
