@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import subprocess
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from github_app_token.errors import ConfigError
-from github_app_token.keys import fingerprint, load_private_key, normalize_pem
+from github_app_token.keys import MAX_PEM, fingerprint, load_private_key, normalize_pem
 
 from .support.secrets import assert_no_secret, new_rsa_pem
 
@@ -96,3 +98,72 @@ def test_encrypted_keys_are_refused_with_advice() -> None:
     ).decode()
     with pytest.raises(ConfigError, match="passphrase"):
         load_private_key(pem)
+
+
+@pytest.mark.parametrize("text", [
+    f"-----BEGIN {LABEL}-----" + "A" * 130 * 1024,
+    f"-----BEGIN {LABEL}-----\n" + "AAAA\n" * 12_000 + "-----END X-----",
+    f"-----BEGIN {LABEL}-----" * 3000,
+    "-----BEGIN " + "A" * 60_000,
+], ids=["no-end-130k", "wrong-end", "many-begins", "endless-label"])
+def test_garbage_pem_is_refused_in_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        load_private_key(text)
+    assert time.perf_counter() - started < 0.1
+    assert info.value.property == "private_key"
+
+
+def test_oversized_text_is_refused_before_any_parsing() -> None:
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match="KiB") as info:
+        normalize_pem(PKCS1 + " " * MAX_PEM)
+    assert time.perf_counter() - started < 0.1
+    assert_no_secret(str(info.value), PKCS1)
+
+
+def test_a_key_after_an_unfinished_block_is_found() -> None:
+    assert normalize_pem("-----BEGIN CERTIFICATE-----\nAAAA\n" + PKCS1) == normalize_pem(PKCS1)
+
+
+def _huge_fake_rsa_pem(bits: int) -> str:
+    """An RSA key far past MAX_BITS, made of random (not prime) factors: instant to build;
+    a real key this size would take OpenSSL seconds to check."""
+    rng = random.Random(bits)
+    p, q = (rng.getrandbits(bits // 2) | 1 | 1 << (bits // 2 - 1) for _ in range(2))
+    d = rng.getrandbits(bits) | 1
+    numbers = rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), rng.getrandbits(64),
+                                    rsa.RSAPublicNumbers(65537, p * q))
+    key = numbers.private_key(unsafe_skip_rsa_key_validation=True)
+    return key.private_bytes(serialization.Encoding.PEM,
+                             serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption()).decode()
+
+
+def test_keys_past_4096_bits_are_refused_before_the_costly_check() -> None:
+    pem = _huge_fake_rsa_pem(16384)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match="bit RSA key"):
+        load_private_key(pem)
+    assert time.perf_counter() - started < 0.1
+
+
+def test_encrypted_pkcs1_keys_are_refused_with_advice() -> None:
+    key = load_private_key(PKCS1)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.BestAvailableEncryption(b"pass"),
+    ).decode()
+    assert "Proc-Type" in pem
+    with pytest.raises(ConfigError, match="passphrase"):
+        load_private_key(pem)
+
+
+@pytest.mark.parametrize("text", [
+    "\x00\xff" * 100,
+    f"-----BEGIN {LABEL}-----\né\n-----END {LABEL}-----",
+    f"-----BEGIN {LABEL}-----\n\n-----END {LABEL}-----",
+])
+def test_odd_text_fails_cleanly(text: str) -> None:
+    with pytest.raises(ConfigError):
+        load_private_key(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 from typing import Any
 
 import pulumi
@@ -10,8 +11,10 @@ import pytest
 from pulumi.runtime.mocks import MockMonitor
 
 from github_app_token import InstallationToken, InstallationTokenArgs
+from github_app_token.declaration import INPUTS, OUTPUTS
 from github_app_token.errors import ConfigError
-from github_app_token.resource import with_env_fallbacks
+from github_app_token.keys import MAX_PEM
+from github_app_token.resource import RESULTS, with_env_fallbacks
 
 from .support.secrets import new_rsa_pem
 
@@ -140,3 +143,33 @@ def test_unreadable_pem_file_names_the_property() -> None:
         with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": "/nonexistent.pem"})
     assert info.value.property == "private_key"
     assert "GITHUB_APP_PEM_FILE" in str(info.value)
+
+
+def test_args_and_outputs_follow_the_declaration() -> None:
+    assert [f.name for f in fields(InstallationTokenArgs)] == [spec.name for spec in INPUTS]
+    annotated = set(InstallationToken.__annotations__)
+    assert {out.name for out in OUTPUTS} <= annotated
+    assert set(RESULTS) == {out.name for out in OUTPUTS} - {spec.name for spec in INPUTS}
+
+
+def test_every_declared_environment_variable_is_read() -> None:
+    env = {var: f"from-{var}" for spec in INPUTS for var in spec.env if not var.endswith("_FILE")}
+    filled = with_env_fallbacks(InstallationTokenArgs(), env)
+    for spec in INPUTS:
+        plain = [var for var in spec.env if not var.endswith("_FILE")]
+        assert getattr(filled, spec.name) == (f"from-{plain[0]}" if plain else None)
+
+
+def test_an_issuer_or_selector_blocks_the_environment_for_its_role() -> None:
+    env = {"GITHUB_APP_ID": "1", "GITHUB_APP_INSTALLATION_ID": "2"}
+    args = with_env_fallbacks(InstallationTokenArgs(client_id="Iv1.x", repository="o/r"), env)
+    assert args.app_id is None and args.installation_id is None
+
+
+def test_pem_file_reads_are_bounded_and_clean(tmp_path) -> None:
+    zeros = with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": "/dev/zero"})
+    assert len(zeros.private_key) == MAX_PEM + 1  # then refused by check, by size
+    binary = tmp_path / "k.der"
+    binary.write_bytes(b"\xff\xfe\x00" * 10)
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": str(binary)})

@@ -29,6 +29,9 @@ class Input:
     doc: str
     default: Any = None
     env: tuple[str, ...] = ()
+    """Variables the program reads when the input is left out (for an issuer or selector:
+    when its whole role is left out); the first one set wins. A name ending in `_FILE`
+    holds the path of a file whose text is the value."""
     secret: bool = False
     provider_config: bool = False
     """Also settable once per provider (plugin face: `github-app-token:<wire>`)."""
@@ -45,32 +48,44 @@ class Output:
 
 INPUTS: tuple[Input, ...] = (
     Input("app_id", "appId", INTEGER, "issuer",
-          "The GitHub App's id, sent as the JWT `iss`. Exactly one of app_id, client_id.",
+          "The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. "
+          "Exactly one of `app_id`, `client_id`.",
           env=("GITHUB_APP_ID",), provider_config=True),
     Input("client_id", "clientId", STRING, "issuer",
-          "The GitHub App's client ID (e.g. `Iv23li...`), also accepted as the JWT `iss`.",
+          "The app's client ID (e.g. `Iv23li...`), which GitHub also accepts as the JWT `iss`.",
           provider_config=True),
     Input("private_key", "privateKey", STRING, "key",
-          "The app's PEM private key, PKCS#1 or PKCS#8; pasted-text damage is repaired. "
-          "Always a secret; rotating it is an in-place update.",
+          "The app's PEM private key: RSA, PKCS#1 or PKCS#8, at most 4096 bits and 64 KiB. "
+          "Surrounding whitespace, CRLF, literal `\\n` escapes and flattened lines are "
+          "repaired. Always a secret; a new key is an in-place update.",
           env=("GITHUB_APP_PEM_FILE", "GITHUB_APP_PRIVATE_KEY"), secret=True,
           provider_config=True),
     Input("installation_id", "installationId", INTEGER, "selector",
-          "The installation to mint for. Exactly one of installation_id, owner, repository.",
+          "The installation to mint for. Exactly one of `installation_id`, `owner`, "
+          "`repository`.",
           env=("GITHUB_APP_INSTALLATION_ID",)),
     Input("owner", "owner", STRING, "selector",
-          "An org or user login whose installation to use."),
+          "An org or user login (at most 39 characters) whose installation to use: "
+          "`GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`."),
     Input("repository", "repository", STRING, "selector",
-          "`owner/name` of a repository whose installation to use."),
+          "`owner/name` of a repository whose installation to use: "
+          "`GET /repos/{owner}/{name}/installation`."),
     Input("repositories", "repositories", {"type": "array", "items": STRING}, "scope",
-          "Limit the token to these repository names (without owner); 1 to 500."),
+          "Limit the token to these repository names, without the owner: 1 to 500, no "
+          "duplicates. Leave unset for the whole installation; an empty list is an error, "
+          "since GitHub would read it as the whole installation."),
     Input("repository_ids", "repositoryIds", {"type": "array", "items": INTEGER}, "scope",
-          "Limit the token to these repository ids; 1 to 500."),
+          "Limit the token to these repository ids: 1 to 500, no duplicates. Leave unset for "
+          "the whole installation; an empty list is an error."),
     Input("permissions", "permissions", {"type": "object", "additionalProperties": STRING},
-          "scope", "Limit the token to these permissions, e.g. `{contents: read}`."),
+          "scope",
+          "Limit the token to these permissions, e.g. `{contents: read}`, checked against "
+          "GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. "
+          "Leave unset for everything the installation grants; an empty map is an error."),
     Input("base_url", "baseUrl", STRING, "scope",
-          "The REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub "
-          "Enterprise Server. https only, except plain http to loopback.",
+          "The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub "
+          "Enterprise Server. https only, except plain http to loopback; no credentials, "
+          "query, fragment or backslash.",
           default="https://api.github.com", env=("GITHUB_BASE_URL",), provider_config=True),
     Input("renew_before", "renewBefore", INTEGER, "setting",
           "`pulumi up` re-mints when fewer than this many seconds of the token remain "

@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -15,9 +16,38 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 PROPERTY = "private_key"
-_PEM = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.DOTALL)
+MAX_PEM = 64 * 1024
+"""A GitHub App key is about 1.7 KB; anything past this is not one key."""
+MAX_BITS = 4096
+"""GitHub makes 2048-bit keys; checking a key costs the cube of its size (4096: ~0.25 s)."""
+_LABEL = re.compile(r"[A-Z0-9 ]{1,40}")
+_ENCRYPTED = ("is encrypted with a passphrase; GitHub App keys are not, so pass the unencrypted "
+              "key GitHub generated")
+_NOT_PEM = (
+    "is not PEM text: expected a 'BEGIN RSA PRIVATE KEY' or 'BEGIN PRIVATE KEY' block; "
+    "download a private key from the GitHub App's settings page and pass the file's contents"
+)
+
+
+def _block(text: str) -> tuple[str, str] | None:
+    """(label, body) of the first complete PEM block, found with str.find: linear time."""
+    start = 0
+    for _ in range(8):  # a few BEGIN markers, so a pile of them stays linear
+        begin = text.find("-----BEGIN ", start)
+        if begin < 0:
+            return None
+        label_end = text.find("-----", begin + 11)
+        if label_end < 0:
+            return None
+        label = text[begin + 11 : label_end]
+        start = label_end + 5
+        end = text.find(f"-----END {label}-----", start) if _LABEL.fullmatch(label) else -1
+        if end >= 0:
+            return label, text[start:end]
+    return None
 
 
 def normalize_pem(text: str) -> str:
@@ -26,42 +56,53 @@ def normalize_pem(text: str) -> str:
     Tolerates surrounding whitespace, CRLF, literal `\\n` escapes and bodies whose
     line breaks became spaces.
     """
-    text = text.replace("\\r", "").replace("\\n", "\n")
-    match = _PEM.search(text)
-    if match is None:
-        raise ConfigError(
-            PROPERTY,
-            "is not PEM text: expected a 'BEGIN RSA PRIVATE KEY' or 'BEGIN PRIVATE KEY' "
-            "block; download a private key from the GitHub App's settings page and pass the "
-            "file's contents",
-        )
-    label, body = match.group(1), re.sub(r"\s+", "", match.group(2))
+    if len(text) > MAX_PEM:
+        raise ConfigError(PROPERTY, f"is {len(text) // 1024} KiB, but a GitHub App key is about "
+                                    f"2 KiB (at most {MAX_PEM // 1024} KiB accepted); pass only "
+                                    "the key file's contents")
+    block = _block(text.replace("\\r", "").replace("\\n", "\n"))
+    if block is None:
+        raise ConfigError(PROPERTY, _NOT_PEM)
+    label, body = block
+    if "Proc-Type:" in body:
+        raise ConfigError(PROPERTY, _ENCRYPTED)
+    body = "".join(body.split())
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----", ""])
 
 
-@lru_cache(maxsize=64)
-def load_private_key(text: str) -> RSAPrivateKey:
-    """Parse a PKCS#1 or PKCS#8 RSA private key, raising ConfigError naming `private_key`."""
-    pem = normalize_pem(text)
+def _parse(pem: bytes, validate: bool) -> PrivateKeyTypes:
     try:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+        return serialization.load_pem_private_key(
+            pem, password=None, unsafe_skip_rsa_key_validation=not validate
+        )
     except TypeError:
-        raise ConfigError(
-            PROPERTY, "is encrypted with a passphrase; GitHub App keys are not, so pass the "
-            "unencrypted key GitHub generated"
-        ) from None
-    except (ValueError, UnicodeEncodeError):
+        raise ConfigError(PROPERTY, _ENCRYPTED) from None
+    except (ValueError, UnsupportedAlgorithm):
         # `from None`: the parser's own message adds nothing and must not echo key material.
         raise ConfigError(
             PROPERTY, "could not be parsed as an RSA private key (PKCS#1 or PKCS#8); check that "
             "the whole PEM block was copied"
         ) from None
+
+
+@lru_cache(maxsize=64)
+def load_private_key(text: str) -> RSAPrivateKey:
+    """Parse a PKCS#1 or PKCS#8 RSA private key, raising ConfigError naming `private_key`."""
+    try:
+        pem = normalize_pem(text).encode("ascii")
+    except UnicodeEncodeError:
+        pem = b"-"  # not base64: fails to parse below, with the same words
+    # Size first, unchecked (cheap); then the full consistency check, bounded by MAX_BITS.
+    key = _parse(pem, validate=False)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ConfigError(
             PROPERTY, f"is a {type(key).__name__.lstrip('_')}, but GitHub Apps sign with RSA keys"
         )
-    return key
+    if key.key_size > MAX_BITS:
+        raise ConfigError(PROPERTY, f"is a {key.key_size}-bit RSA key; GitHub App keys are "
+                                    f"2048-bit (at most {MAX_BITS} accepted)")
+    return _parse(pem, validate=True)  # type: ignore[return-value]
 
 
 def fingerprint(key: RSAPrivateKey) -> str:

@@ -7,11 +7,10 @@ Transcribed from `components/schemas/app-permissions` of GitHub's OpenAPI descri
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
-
-PROPERTY = "permissions"
 
 _READ_WRITE = frozenset({"read", "write"})
 
@@ -81,18 +80,29 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
 """Permission name -> the levels GitHub accepts for it."""
 
 _RANK = {"read": 1, "write": 2, "admin": 3}
+_WORD = re.compile(r"[a-z_]{1,64}")
 
 
-def validate(permissions: Mapping[str, Any]) -> list[str]:
+def _quoted(value: Any, otherwise: str) -> str:
+    """`value` quoted when it is a short lowercase word (never a key, JWT or token), else
+    `otherwise`: problems must not echo what may be a misplaced secret."""
+    return f"'{value}'" if isinstance(value, str) and _WORD.fullmatch(value) else otherwise
+
+
+def _problem(name: Any, level: Any) -> str | None:
+    allowed = CATALOGUE.get(name) if isinstance(name, str) else None
+    if allowed is None:
+        # The length bound keeps difflib's quadratic matching cheap.
+        close = difflib.get_close_matches(name, CATALOGUE, n=1, cutoff=0.6) if (
+            isinstance(name, str) and len(name) <= 64) else []
+        hint = f"did you mean '{close[0]}'?" if close else "see GitHub's app-permissions list"
+        return f"{_quoted(name, 'a name')} is not a GitHub App permission; {hint}"
+    if not isinstance(level, str) or level not in allowed:
+        levels = ", ".join(sorted(allowed, key=_RANK.__getitem__))
+        return f"'{name}' accepts {levels}, not {_quoted(level, 'this value')}"
+    return None
+
+
+def validate(permissions: Mapping[Any, Any]) -> list[str]:
     """Problems with a requested `permissions` map, each a sentence naming the entry."""
-    problems = []
-    for name, level in permissions.items():
-        allowed = CATALOGUE.get(name)
-        if allowed is None:
-            close = difflib.get_close_matches(str(name), CATALOGUE, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "see GitHub's app-permissions list"
-            problems.append(f"'{name}' is not a GitHub App permission; {hint}")
-        elif level not in allowed:
-            levels = ", ".join(sorted(allowed, key=_RANK.__getitem__))
-            problems.append(f"'{name}' accepts {levels}, not {level!r}")
-    return problems
+    return [p for p in (_problem(name, level) for name, level in permissions.items()) if p]

@@ -10,22 +10,18 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from .declaration import BY_NAME, INPUTS, OUTPUTS, named
 from .errors import ConfigError
+from .keys import MAX_PEM
 from .provider import InstallationTokenProvider
 
-OUTPUTS = (
-    "token",
-    "expires_at",
-    "repository_selection",
-    "granted_permissions",
-    "granted_repositories",
-    "key_fingerprint",
-)
+RESULTS = tuple(out.name for out in OUTPUTS if out.name not in BY_NAME)
+"""Outputs that are not also inputs: registered as None, filled in by the provider."""
 
 
 @dataclass
 class InstallationTokenArgs:
-    """Inputs of an InstallationToken.
+    """Inputs of an InstallationToken (tests prove the fields equal the declaration).
 
     Exactly one of `app_id` / `client_id` (the JWT issuer) and exactly one of
     `installation_id` / `owner` / `repository` (the installation) must be given.
@@ -59,34 +55,35 @@ class InstallationTokenArgs:
     """Revoke the token on destroy and when it is superseded (default true)."""
 
 
-def _read_env_key(environ: Mapping[str, str]) -> str | None:
-    path = environ.get("GITHUB_APP_PEM_FILE")
-    if path:
-        try:
-            with open(os.path.expanduser(path), encoding="utf-8") as handle:
-                return handle.read()
-        except OSError as err:
-            raise ConfigError(
-                "private_key", f"GITHUB_APP_PEM_FILE={path!r} could not be read "
-                f"({err.strerror}); point it at the app's .pem file"
-            ) from None
-    return environ.get("GITHUB_APP_PRIVATE_KEY") or None
+def _env_value(name: str, var: str, environ: Mapping[str, str]) -> str | None:
+    """The variable's value; for a `_FILE` variable, the text of the file it names."""
+    value = environ.get(var) or None
+    if value is None or not var.endswith("_FILE"):
+        return value
+    try:
+        with open(os.path.expanduser(value), encoding="utf-8") as handle:
+            return handle.read(MAX_PEM + 1)  # bounded: a longer text is refused by the check
+    except (OSError, UnicodeDecodeError) as err:
+        why = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
+        raise ConfigError(
+            name, f"{var}={value!r} could not be read ({why}); point it at a readable file"
+        ) from None
 
 
 def with_env_fallbacks(
     args: InstallationTokenArgs, environ: Mapping[str, str] | None = None
 ) -> InstallationTokenArgs:
-    """`args` with unset inputs filled from the environment."""
+    """`args` with unset inputs filled from the environment, as the declaration says."""
     env = os.environ if environ is None else environ
     values = {f.name: getattr(args, f.name) for f in fields(args)}
-    if values["app_id"] is None and values["client_id"] is None:
-        values["app_id"] = env.get("GITHUB_APP_ID") or None
-    if all(values[name] is None for name in ("installation_id", "owner", "repository")):
-        values["installation_id"] = env.get("GITHUB_APP_INSTALLATION_ID") or None
-    if values["private_key"] is None:
-        values["private_key"] = _read_env_key(env)
-    if values["base_url"] is None:
-        values["base_url"] = env.get("GITHUB_BASE_URL") or None
+    for spec in INPUTS:
+        # An issuer or selector comes from the environment only when none of its role is set.
+        group = named(spec.role) if spec.role in ("issuer", "selector") else (spec.name,)
+        if not spec.env or any(values[name] is not None for name in group):
+            continue
+        values[spec.name] = next(
+            (v for var in spec.env if (v := _env_value(spec.name, var, env)) is not None), None
+        )
     return InstallationTokenArgs(**values)
 
 
@@ -115,7 +112,7 @@ class InstallationToken(Resource, module="github", name="InstallationToken"):
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         if props["private_key"] is not None:
             props["private_key"] = pulumi.Output.secret(props["private_key"])
-        props.update(dict.fromkeys(OUTPUTS))
+        props.update(dict.fromkeys(RESULTS))
         secret = pulumi.ResourceOptions(additional_secret_outputs=["token"])
         super().__init__(
             InstallationTokenProvider(),
