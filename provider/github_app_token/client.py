@@ -309,7 +309,9 @@ class GitHubAppClient:
 
 
 def _unsure_mint(err: errors.TransportError) -> errors.TransportError:
-    """A failed mint, saying that GitHub may have minted a token we never saw."""
+    """A failed mint, saying whether GitHub may have minted a token we never saw."""
+    if not err.sent:
+        return err
     note = ("; the request may have reached GitHub and was not repeated: a token it minted "
             "expires within the hour")
     if isinstance(err, errors.DeadlineError):
