@@ -45,4 +45,5 @@ def seconds(value: str | None) -> int | None:
 def github_offset(date_header: str | None) -> float | None:
     """Seconds GitHub's clock is ahead of ours, from a response's `Date` header, or None."""
     github_now = http_date(date_header)
-    return None if github_now is None else github_now - now()
+    # `Date` has whole seconds, cut down: the middle of that second is the best estimate.
+    return None if github_now is None else github_now + 0.5 - now()
