@@ -1,105 +1,142 @@
-"""Out-of-process controls under /_emulator/ (not GitHub: never faulted, never logged)."""
+"""The control routes under /_emulator/: a table over the `Emulator` methods (not GitHub:
+never faulted, never logged).
+
+Only a local test harness should drive them, never a web page the developer has open: POSTs
+must say `Content-Type: application/json` (a cross-origin form or `text/plain` POST cannot,
+without a preflight), and no answer carries a CORS header, so preflights fail and pages
+cannot read the answers.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import faults
-from .state import State
-from .wire import Response
+from .wire import Response, parse_id, parse_json
+
+if TYPE_CHECKING:
+    from .control import Emulator
 
 PREFIX = "/_emulator"
-_PERMISSIONS = re.compile(r"^/_emulator/installations/(\d+)/permissions$")
+_HEADERS = {"Cache-Control": "no-store"}
+Action = Callable[["Emulator", dict[str, Any], list[str]], Any]
 
 
-class _BadRequest(ValueError):
-    pass
+def _body(data: dict[str, Any], *names: str) -> list[Any]:
+    """The named members of the JSON body, in order; any other member is an error."""
+    unexpected = sorted(set(data) - set(names))
+    if unexpected:
+        raise ValueError(f"unexpected member(s): {', '.join(unexpected)}")
+    return [data.get(name) for name in names]
+
+
+def _clock(gh: Emulator) -> dict[str, float]:
+    # Launchers (e.g. the demo's timewarp wrapper) read the offset to follow the clock.
+    return {"now": gh.now(), "shift": gh.clock_offset}
+
+
+def _shift_clock(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    gh.shift_clock(*_body(data, "shift"))
+    return _clock(gh)
+
+
+def _clear_log(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    gh.clear_log()
+    return {"cleared": True}
+
+
+def _inject(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    if "kind" not in data:
+        raise ValueError("a fault needs a 'kind'")
+    gh.inject(**data)
+    return {"queued": data.get("count", 1), "kind": data["kind"]}
+
+
+def _clear_faults(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    gh.clear_faults()
+    return {"cleared": True}
+
+
+def _token_lifetime(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    [gh.token_lifetime] = _body(data, "seconds")
+    return {"seconds": gh.token_lifetime}
+
+
+def _token_state(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    [token] = _body(data, "token")
+    return {"state": gh.token_state(token), "token_id": gh.token_id(token)}
+
+
+def _set_permissions(gh: Emulator, data: dict[str, Any], ids: list[str]) -> Any:
+    installation_id = parse_id(ids[0])
+    if installation_id is None:
+        raise LookupError(f"no installation {ids[0][:20]}")
+    # The permissions object itself, or wrapped as {"permissions": {...}}.
+    wanted = data["permissions"] if set(data) == {"permissions"} else data
+    gh.set_permissions(installation_id, wanted)
+    return {"permissions": gh.permissions_of(installation_id)}
+
+
+_ROUTES: tuple[tuple[str, re.Pattern[str], Action], ...] = tuple(
+    (method, re.compile(f"^{PREFIX}/{pattern}/?$"), action)
+    for method, pattern, action in (
+        ("GET", "info", lambda gh, data, ids: gh.info()),
+        ("GET", "log", lambda gh, data, ids: [r.to_json() for r in gh.requests]),
+        ("DELETE", "log", _clear_log),
+        ("POST", "clear-log", _clear_log),
+        ("GET", "clock", lambda gh, data, ids: _clock(gh)),
+        ("POST", "clock", _shift_clock),
+        ("POST", "faults", _inject),
+        ("DELETE", "faults", _clear_faults),
+        ("GET", "ledger", lambda gh, data, ids: dataclasses.asdict(gh.ledger())),
+        ("POST", "revoke-all", lambda gh, data, ids: {"revoked": gh.revoke_all(*_body(data))}),
+        ("POST", "token-lifetime", _token_lifetime),
+        ("POST", "token-state", _token_state),
+        ("POST", r"installations/([^/]+)/permissions", _set_permissions),
+    )
+)
+
+
+def _match(method: str, path: str) -> tuple[Action, list[str]] | None:
+    for route_method, pattern, action in _ROUTES:
+        found = pattern.match(path)
+        if found and route_method == method:
+            return action, list(found.groups())
+    return None
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _BadRequest("body must be JSON") from exc
+    data = parse_json(body)  # ValueError: 400
     if not isinstance(data, dict):
-        raise _BadRequest("body must be a JSON object")
+        raise ValueError("body must be a JSON object")
     return data
 
 
-def _number(data: dict[str, Any], key: str) -> float:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _BadRequest(f"{key!r} must be a finite number")
-    return float(value)
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
-def handle(
-    state: State, method: str, path: str, body: bytes, info: Callable[[], dict[str, Any]]
-) -> Response:
+def _error(status: int, message: str) -> Response:
+    return Response(status, {"message": message}, dict(_HEADERS), github=False)
+
+
+def handle(gh: Emulator, method: str, path: str, body: bytes, content_type: str | None) -> Response:
+    """Answer one control request: 404 unknown route, 415 a POST not declared JSON,
+    400 bad arguments, 404 an unknown installation."""
+    matched = _match(method, path)
+    if matched is None:
+        return _error(404, "unknown emulator control route")
+    if method == "POST" and not _is_json(content_type):
+        return _error(415, "control routes take Content-Type: application/json")
+    action, ids = matched
     try:
-        return _handle(state, method, path, _json_object(body) if method == "POST" else {}, info)
-    except (ValueError, KeyError, TypeError) as exc:
-        return Response(400, {"message": str(exc)})
-
-
-def _handle(
-    state: State, method: str, path: str, data: dict[str, Any], info: Callable[[], dict[str, Any]]
-) -> Response:
-    route = (method, path.rstrip("/"))
-    if route == ("GET", f"{PREFIX}/info"):
-        return Response(200, info())
-    if route == ("GET", f"{PREFIX}/log"):
-        return Response(200, [record.to_json() for record in state.records()])
-    if route in (("DELETE", f"{PREFIX}/log"), ("POST", f"{PREFIX}/clear-log")):
-        state.clear_log()
-        return Response(200, {"cleared": True})
-    if route == ("GET", f"{PREFIX}/clock"):
-        # Launchers (e.g. the demo's timewarp wrapper) read the offset to follow the clock.
-        return Response(200, {"now": state.now(), "shift": state.clock.offset})
-    if route == ("POST", f"{PREFIX}/clock"):
-        with state.lock:
-            state.clock.shift(_number(data, "shift"))
-            return Response(200, {"now": state.now(), "shift": state.clock.offset})
-    if route == ("POST", f"{PREFIX}/faults"):
-        fault = faults.make(**data)
-        with state.lock:
-            state.faults.add(fault)
-        return Response(200, {"queued": fault.remaining, "kind": fault.kind})
-    if route == ("DELETE", f"{PREFIX}/faults"):
-        with state.lock:
-            state.faults.clear()
-        return Response(200, {"cleared": True})
-    if route == ("GET", f"{PREFIX}/ledger"):
-        return Response(200, dataclasses.asdict(state.ledger()))
-    if route == ("POST", f"{PREFIX}/revoke-all"):
-        return Response(200, {"revoked": state.revoke_all()})
-    if route == ("POST", f"{PREFIX}/token-lifetime"):
-        seconds = _number(data, "seconds")
-        if seconds <= 0:
-            raise _BadRequest("'seconds' must be positive")
-        state.token_lifetime = seconds
-        return Response(200, {"seconds": seconds})
-    if route == ("POST", f"{PREFIX}/token-state"):
-        token = data.get("token")
-        if not isinstance(token, str):
-            raise _BadRequest("'token' must be a string")
-        return Response(
-            200, {"state": state.token_state(token), "token_id": state.token_id(token)}
-        )
-    found = _PERMISSIONS.match(route[1])
-    if method == "POST" and found:
-        # Accept the permissions object itself or wrapped as {"permissions": {...}}.
-        wanted = data["permissions"] if isinstance(data.get("permissions"), dict) else data
-        installation_id = int(found.group(1))
-        if installation_id not in state.installations:
-            return Response(404, {"message": f"no installation {installation_id}"})
-        state.set_permissions(installation_id, wanted)
-        return Response(200, {"permissions": state.installations[installation_id].permissions})
-    return Response(404, {"message": "unknown emulator control route"})
+        result = action(gh, _json_object(body) if method == "POST" else {}, ids)
+    except LookupError as exc:
+        return _error(404, str(exc.args[0]) if exc.args else "not found")
+    except (ValueError, TypeError) as exc:
+        return _error(400, str(exc))
+    return Response(200, result, dict(_HEADERS), github=False)

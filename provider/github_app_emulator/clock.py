@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import time
 from email.utils import formatdate
+
+# How far the clock may be moved from real time: 50 years either way keeps every date the
+# emulator prints (Date headers, expires_at) inside what time.gmtime and formatdate accept.
+MAX_OFFSET = 50 * 365 * 86400
 
 
 class Clock:
@@ -25,7 +30,10 @@ class Clock:
         return self._offset
 
     def shift(self, seconds: float) -> None:
-        self._offset += float(seconds)
+        offset = self._offset + float(seconds)
+        if not math.isfinite(offset) or abs(offset) > MAX_OFFSET:
+            raise ValueError(f"the clock may move at most {MAX_OFFSET} s from real time")
+        self._offset = offset
 
 
 def http_date(timestamp: float) -> str:
@@ -34,5 +42,5 @@ def http_date(timestamp: float) -> str:
 
 
 def iso8601(timestamp: float) -> str:
-    """RFC 3339 UTC with second precision and `Z`, as in `expires_at` (BEHAVIOUR.md §2)."""
+    """RFC 3339 UTC, second precision, `Z`: `expires_at` (docs/github-behaviour.md §2)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))

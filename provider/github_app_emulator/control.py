@@ -1,17 +1,26 @@
-"""`Emulator`: the in-process handle tests and the CLI use to run and steer the fake GitHub."""
+"""`Emulator`: the one control surface of the fake GitHub.
+
+Tests and the CLI call its methods; the HTTP routes under /_emulator (admin.py) are a table
+that calls the same methods. Each method checks its arguments (ValueError, or LookupError for
+an unknown installation) and takes `state.lock` once (see state.py for the lock discipline).
+"""
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from . import faults, fixture
+from . import faults, fixture, keys
 from .model import AccountType, RequestRecord, TokenState
 from .server import EmulatorServer
 from .state import Ledger, State
 from .tokens import TokenFormat
+
+# GitHub's tokens live an hour; anything from a second to a year keeps dates printable.
+MAX_TOKEN_LIFETIME = 365 * 86400
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,12 @@ class AppInfo:
     client_id: str
     slug: str
     private_key_pem: str
+
+
+def _seconds(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number of seconds")
+    return float(value)
 
 
 class Emulator:
@@ -42,8 +57,10 @@ class Emulator:
         """`token_format`: "stateless" (github.com since 2026: `ghs_<app id>_<JWT>`, ~520
         characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics)."""
         self._host, self._port = host, port
-        self._state = State(token_lifetime=token_lifetime, token_format=token_format)
-        self._fixture = fixture.build(self._state)
+        self._state = State(token_format=token_format)
+        self.token_lifetime = token_lifetime
+        with self._state.lock:
+            self._fixture = fixture.build(self._state)
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -51,7 +68,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         if self._server is None:
-            self._server = EmulatorServer(self._host, self._port, self._state, self.info)
+            self._server = EmulatorServer(self._host, self._port, self._state, self)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 # stop() waits for the loop to notice; a short poll keeps test teardown quick.
@@ -96,11 +113,13 @@ class Emulator:
 
     @property
     def client_id(self) -> str:
-        return self._state.apps[self.app_id].client_id
+        with self._state.lock:
+            return self._state.apps[self.app_id].client_id
 
     @property
     def app_slug(self) -> str:
-        return self._state.apps[self.app_id].slug
+        with self._state.lock:
+            return self._state.apps[self.app_id].slug
 
     @property
     def private_key_pem(self) -> str:
@@ -120,12 +139,17 @@ class Emulator:
 
     @property
     def account(self) -> str:
-        return self._state.installations[self.installation_id].account.login
+        with self._state.lock:
+            return self._state.installations[self.installation_id].account.login
 
     @property
     def permissions(self) -> dict[str, str]:
+        """What the default installation grants."""
+        return self.permissions_of(self.installation_id)
+
+    def permissions_of(self, installation_id: int) -> dict[str, str]:
         with self._state.lock:
-            return dict(self._state.installations[self.installation_id].permissions)
+            return dict(self._state.installations[installation_id].permissions)
 
     @property
     def repositories(self) -> list[str]:
@@ -154,10 +178,15 @@ class Emulator:
 
     def add_key(self, app_id: int | None = None) -> str:
         """Register another key (GitHub allows several per app); returns it as PKCS#8 PEM."""
-        return self._state.add_key(self.app_id if app_id is None else app_id, pkcs8=True)
+        private = keys.generate()  # slow: outside the lock
+        with self._state.lock:
+            self._state.add_key(self.app_id if app_id is None else app_id, private.public_key())
+        return keys.to_pem(private, pkcs8=True)
 
     def remove_key(self, pem: str, app_id: int | None = None) -> None:
-        self._state.remove_key(self.app_id if app_id is None else app_id, pem)
+        public = keys.load_private(pem).public_key()
+        with self._state.lock:
+            self._state.remove_key(self.app_id if app_id is None else app_id, public)
 
     def add_app(
         self,
@@ -166,16 +195,17 @@ class Emulator:
         permissions: dict[str, str] | None = None,
     ) -> AppInfo:
         """Register a second app (e.g. to show one app cannot reach another's installations)."""
-        state = self._state
-        owner = state.apps[self.app_id].owner
-        app, pem = state.create_app(
-            name,
-            slug or name.lower().replace(" ", "-"),
-            owner,
-            dict(permissions or fixture.PERMISSIONS),
-            fixture.EVENTS,
-        )
-        return AppInfo(app.id, app.client_id, app.slug, pem)
+        private = keys.generate()
+        with self._state.lock:
+            app = self._state.create_app(
+                name,
+                slug or name.lower().replace(" ", "-"),
+                self._state.apps[self.app_id].owner,
+                dict(permissions or fixture.PERMISSIONS),
+                fixture.EVENTS,
+                private.public_key(),
+            )
+        return AppInfo(app.id, app.client_id, app.slug, keys.to_pem(private, pkcs8=False))
 
     def add_installation(
         self,
@@ -188,42 +218,62 @@ class Emulator:
         app_id: int | None = None,
     ) -> int:
         """Install an app on `account`; `repositories=None` means selection "all"."""
-        return self._state.add_installation(
-            self.app_id if app_id is None else app_id,
-            account,
-            account_type,
-            repositories,
-            permissions,
-            suspended,
-        )
+        with self._state.lock:
+            inst = fixture.install(
+                self._state,
+                self.app_id if app_id is None else app_id,
+                account,
+                account_type,
+                repositories,
+                permissions,
+                suspended_by=account if suspended else None,
+            )
+            return inst.id
 
     def set_permissions(self, installation_id: int, permissions: dict[str, str]) -> None:
-        self._state.set_permissions(installation_id, permissions)
+        """Change what an installation grants (LookupError for an unknown installation)."""
+        if not isinstance(permissions, dict):
+            raise ValueError("permissions must be an object of permission name to level")
+        with self._state.lock:
+            if installation_id not in self._state.installations:
+                raise LookupError(f"no installation {installation_id}")
+            self._state.set_permissions(installation_id, permissions)
 
     # ---- time -----------------------------------------------------------------------------
 
     def shift_clock(self, seconds: float) -> None:
+        """Move the emulator's clock (cumulative); it stays within `clock.MAX_OFFSET` of real."""
         with self._state.lock:
-            self._state.clock.shift(seconds)
+            self._state.clock.shift(_seconds(seconds, "a clock shift"))
 
     def now(self) -> float:
-        return self._state.now()
+        with self._state.lock:
+            return self._state.now()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the emulator's clock is ahead of real time (negative: behind)."""
+        with self._state.lock:
+            return self._state.clock.offset
 
     @property
     def token_lifetime(self) -> float:
-        return self._state.token_lifetime
+        with self._state.lock:
+            return self._state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: float) -> None:
+        seconds = _seconds(seconds, "token_lifetime")
+        if not 1 <= seconds <= MAX_TOKEN_LIFETIME:
+            raise ValueError(f"token_lifetime must be between 1 and {MAX_TOKEN_LIFETIME} seconds")
+        with self._state.lock:
+            self._state.token_lifetime = seconds
 
     @property
     def token_format(self) -> TokenFormat:
         return self._state.token_format
 
-    @token_lifetime.setter
-    def token_lifetime(self, seconds: float) -> None:
-        if seconds <= 0:
-            raise ValueError("token_lifetime must be positive")
-        self._state.token_lifetime = seconds
-
-    # ---- faults and tokens ----------------------------------------------------------------
+    # ---- faults ---------------------------------------------------------------------------
 
     def inject(
         self,
@@ -261,30 +311,58 @@ class Emulator:
         with self._state.lock:
             self._state.faults.clear()
 
+    # ---- tokens ---------------------------------------------------------------------------
+
     def revoke_all(self) -> int:
-        return self._state.revoke_all()
+        """Revoke every live token; returns how many there were."""
+        with self._state.lock:
+            live = [t for t in self._state.all_tokens() if self._state.token_state(t) == "live"]
+            for token in live:
+                self._state.revoke(token)
+            return len(live)
 
     def token_state(self, token: str) -> TokenState:
-        return self._state.token_state(token)
+        if not isinstance(token, str):
+            raise ValueError("token must be a string")
+        with self._state.lock:
+            found = self._state.find_token(token)
+            return "unknown" if found is None else self._state.token_state(found)
 
     def token_id(self, token: str) -> int | None:
-        return self._state.token_id(token)
+        """The number the request log uses for `token` (None if never minted here)."""
+        if not isinstance(token, str):
+            raise ValueError("token must be a string")
+        with self._state.lock:
+            found = self._state.find_token(token)
+            return None if found is None else found.id
 
     def live_tokens(self) -> list[str]:
-        return self._state.live_tokens()
+        with self._state.lock:
+            state = self._state
+            return [t.value for t in state.all_tokens() if state.token_state(t) == "live"]
 
     def ledger(self) -> Ledger:
         """Tokens minted, revoked, expired and live (`minted == revoked + expired + live`).
 
         A token a `malformed` fault withheld from its 201 is not counted: no client could know it.
         """
-        return self._state.ledger()
+        with self._state.lock:
+            states = [self._state.token_state(t) for t in self._state.all_tokens()]
+        return Ledger(
+            minted=len(states),
+            revoked=states.count("revoked"),
+            expired=states.count("expired"),
+            live=states.count("live"),
+        )
 
     # ---- request log ----------------------------------------------------------------------
 
     @property
     def requests(self) -> list[RequestRecord]:
-        return self._state.records()
+        with self._state.lock:
+            return self._state.log.records()
 
     def clear_log(self) -> None:
-        self._state.clear_log()
+        with self._state.lock:
+            self._state.log.clear()
+

@@ -15,7 +15,8 @@ and `path` (a substring the request path must contain; default: any path, except
   `MALFORMED`). Variants whose body still carries the token leave that token minted and live, so
   a test can check the client revokes it; the others (`no-token`, `token-not-string`) un-mint it,
   so the ledger only counts tokens a client could know of.
-- `trickle`: send the real answer's body one byte every `delay` seconds (default 0.05). With
+- `trickle`: send the real answer's body one byte every `delay` seconds (default 0.05); a
+  trickled 201 has minted its token, whether or not the client waits for it. With
   `variant="forever"` no handler runs: the headers of a `status` (default 200) answer go out,
   then a chunked body of blanks that never ends, until the client disconnects or the emulator
   stops.
@@ -189,7 +190,9 @@ def make(kind: str, count: int = 1, *, path: str | None = None, **options: Any) 
 
 
 class FaultQueue:
-    """First matching fault wins; each match uses up one of its `count`. Not locked itself."""
+    """First matching fault wins; each match uses up one of its `count`.
+
+    Not locked itself: its caller holds `state.lock` (see state.py)."""
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []

@@ -1,4 +1,7 @@
-"""Checks an app's JWT the way GitHub does, against the emulator clock (BEHAVIOUR.md §1, §4)."""
+"""Checks an app's JWT the way GitHub does, against the emulator clock.
+
+Rules and texts: docs/github-behaviour.md §1 and §4.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from .errors import (
     unauthorized,
 )
 from .model import App
+from .wire import parse_id
 
 # DOCS-JWT: "no more than 10 minutes into the future".
 MAX_EXP_AHEAD = 600
@@ -50,7 +54,7 @@ def _claims(raw: str) -> dict[str, Any]:
     try:
         unverified = _JWS.decode_complete(raw, options={"verify_signature": False})
         claims = json.loads(unverified["payload"])
-    except (jwt.PyJWTError, ValueError, UnicodeDecodeError) as exc:
+    except (jwt.PyJWTError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise unauthorized(MSG_JWT_UNDECODABLE) from exc
     if not isinstance(claims, dict):
         raise unauthorized(MSG_JWT_UNDECODABLE)
@@ -69,9 +73,10 @@ def _issuer(claims: Mapping[str, Any], apps: Mapping[int, App]) -> App:
         raise unauthorized(MSG_ISS_NOT_INTEGER)
     if isinstance(iss, bool) or not isinstance(iss, (int, str)):
         raise unauthorized(MSG_ISS_NOT_INTEGER)
-    app = apps.get(int(iss))
+    # A digit string too long for any app id (or for int()) names no app.
+    app = apps.get(iss) if isinstance(iss, int) else apps.get(parse_id(iss) or 0)
     if app is None:
-        # BEHAVIOUR.md §1: unknown app id is a 404, not a 401.
+        # docs/github-behaviour.md §1: unknown app id is a 404, not a 401.
         raise ApiError(404, MSG_INTEGRATION_NOT_FOUND)
     return app
 

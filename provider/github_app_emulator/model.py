@@ -75,7 +75,8 @@ class Token:
     id: int  # stable number the request log and tests use instead of the secret
     value: str
     installation_id: int
-    expires_at: int  # epoch seconds; GitHub's expires_at has second precision (BEHAVIOUR.md §2)
+    # Epoch seconds: GitHub's expires_at has second precision (docs/github-behaviour.md §2).
+    expires_at: int
     permissions: dict[str, str]
     repository_ids: tuple[int, ...] | None  # None: everything the installation can reach
     repository_selection: Literal["all", "selected"]

@@ -1,8 +1,9 @@
 """JSON builders for GitHub's `simple-user`, `repository`, `installation` and `integration`.
 
 Every required field of the spec schema is filled so 2xx bodies validate; shapes follow the
-recorded exchanges (e.g. Installation.testGetRepos). API URLs point at the emulator itself so
-clients that follow `access_tokens_url` and friends stay on loopback.
+recorded exchanges (e.g. Installation.testGetRepos; docs/github-behaviour.md §6). API URLs
+point at the emulator itself so clients that follow `access_tokens_url` and friends stay on
+loopback.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from .model import Account, App, Installation, Repository, legacy_node_id
 WEB = "https://github.com"
 
 
-def user(account: Account, api: str) -> dict[str, Any]:
-    u = f"{api}/users/{account.login}"
+def user(account: Account, base_url: str) -> dict[str, Any]:
+    u = f"{base_url}/users/{account.login}"
     return {
         "login": account.login,
         "id": account.id,
@@ -81,9 +82,9 @@ _REPO_LINKS = (
 )
 
 
-def repository(repo: Repository, api: str) -> dict[str, Any]:
+def repository(repo: Repository, base_url: str) -> dict[str, Any]:
     full_name = f"{repo.owner.login}/{repo.name}"
-    url = f"{api}/repos/{full_name}"
+    url = f"{base_url}/repos/{full_name}"
     stamp = iso8601(repo.created_at)
     obj: dict[str, Any] = {
         "id": repo.id,
@@ -91,7 +92,7 @@ def repository(repo: Repository, api: str) -> dict[str, Any]:
         "name": repo.name,
         "full_name": full_name,
         "private": repo.private,
-        "owner": user(repo.owner, api),
+        "owner": user(repo.owner, base_url),
         "html_url": f"{WEB}/{full_name}",
         "description": None,
         "fork": False,
@@ -146,7 +147,7 @@ def repository(repo: Repository, api: str) -> dict[str, Any]:
     return obj
 
 
-def installation(inst: Installation, app: App, api: str) -> dict[str, Any]:
+def installation(inst: Installation, app: App, base_url: str) -> dict[str, Any]:
     account = inst.account
     if account.type == "Organization":
         html_url = f"{WEB}/organizations/{account.login}/settings/installations/{inst.id}"
@@ -155,10 +156,10 @@ def installation(inst: Installation, app: App, api: str) -> dict[str, Any]:
     return {
         "id": inst.id,
         "client_id": app.client_id,
-        "account": user(account, api),
+        "account": user(account, base_url),
         "repository_selection": inst.repository_selection,
-        "access_tokens_url": f"{api}/app/installations/{inst.id}/access_tokens",
-        "repositories_url": f"{api}/installation/repositories",
+        "access_tokens_url": f"{base_url}/app/installations/{inst.id}/access_tokens",
+        "repositories_url": f"{base_url}/installation/repositories",
         "html_url": html_url,
         "app_id": app.id,
         "app_slug": app.slug,
@@ -171,18 +172,18 @@ def installation(inst: Installation, app: App, api: str) -> dict[str, Any]:
         "single_file_name": None,
         "has_multiple_single_files": False,
         "single_file_paths": [],
-        "suspended_by": user(inst.suspended_by, api) if inst.suspended_by else None,
+        "suspended_by": user(inst.suspended_by, base_url) if inst.suspended_by else None,
         "suspended_at": iso8601(inst.suspended_at) if inst.suspended_at is not None else None,
     }
 
 
-def integration(app: App, api: str, installations_count: int) -> dict[str, Any]:
+def integration(app: App, base_url: str, installations_count: int) -> dict[str, Any]:
     return {
         "id": app.id,
         "slug": app.slug,
         "node_id": legacy_node_id("App", app.id),
         "client_id": app.client_id,
-        "owner": user(app.owner, api),
+        "owner": user(app.owner, base_url),
         "name": app.name,
         "description": "GitHub App served by the local installation-token emulator.",
         "external_url": "https://example.com",

@@ -1,6 +1,6 @@
 """GitHub App permission names and the levels each accepts.
 
-Source: the spec's `app-permissions` schema, summarised in BEHAVIOUR.md §7.
+Source: the spec's `app-permissions` schema, summarised in docs/github-behaviour.md §7.
 """
 
 from __future__ import annotations

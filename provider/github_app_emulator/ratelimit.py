@@ -1,7 +1,7 @@
 """Primary rate-limit bookkeeping: requests counted per identity per emulator hour.
 
-Counting only feeds the `x-ratelimit-*` headers (BEHAVIOUR.md §5); the emulator never blocks
-on its own, so long test runs cannot trip it. Tests provoke limits with faults instead.
+Counting only feeds the `x-ratelimit-*` headers (docs/github-behaviour.md §5); the emulator
+never blocks on its own, so long test runs cannot trip it. Tests provoke limits with faults.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ WINDOW = 3600
 
 
 class RateCounter:
-    """Not locked: the emulator state calls it under its own lock."""
+    """Not locked itself: its caller holds `state.lock` (see state.py)."""
 
     def __init__(self) -> None:
         self._used: dict[tuple[str, int], int] = {}

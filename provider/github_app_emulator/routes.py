@@ -1,4 +1,7 @@
-"""GitHub's REST endpoints for app installations and their tokens (spec: 8 operations)."""
+"""GitHub's REST endpoints for app installations and their tokens (spec: 8 operations).
+
+§N below: sections of docs/github-behaviour.md.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from .errors import (
 )
 from .model import Installation
 from .state import Auth, State
-from .wire import Response, etag
+from .wire import Response, etag, parse_id
 
 # Recorded on the 201 of POST access_tokens (Installation.testGetRepos) and on token GETs.
 CACHE_PUBLIC = "public, max-age=60, s-maxage=60"
@@ -39,7 +42,7 @@ class Request:
     query: str
     body: bytes
     headers: Mapping[str, str]
-    api: str  # the emulator's base URL, for URLs inside bodies and Link headers
+    base_url: str  # the emulator's own, for URLs inside bodies and Link headers
 
 
 Handler = Callable[[State, Auth, Request, dict[str, str]], Response]
@@ -60,15 +63,10 @@ def _ok(request: Request, body: object) -> Response:
     return Response(200, body, {"ETag": tag, "Cache-Control": CACHE_PRIVATE})
 
 
-def _installation_id(params: dict[str, str]) -> int | None:
-    raw = params["installation_id"]
-    return int(raw) if raw.isascii() and raw.isdigit() else None
-
-
 def _own_installation(state: State, auth: Auth, params: dict[str, str], docs: str) -> Installation:
     """An installation of the authenticated app; another app's installation is a plain 404."""
     assert auth.app is not None
-    number = _installation_id(params)
+    number = parse_id(params["installation_id"])
     inst = state.installations.get(number) if number is not None else None
     if inst is None or inst.app_id != auth.app.id:
         raise not_found(docs)
@@ -78,14 +76,14 @@ def _own_installation(state: State, auth: Auth, params: dict[str, str], docs: st
 def get_app(state: State, auth: Auth, request: Request, params: dict[str, str]) -> Response:
     assert auth.app is not None
     count = sum(1 for inst in state.installations.values() if inst.app_id == auth.app.id)
-    return _ok(request, objects.integration(auth.app, request.api, count))
+    return _ok(request, objects.integration(auth.app, request.base_url, count))
 
 
 def get_installation(
     state: State, auth: Auth, request: Request, params: dict[str, str]
 ) -> Response:
     inst = _own_installation(state, auth, params, DOCS_GET_INSTALLATION)
-    return _ok(request, objects.installation(inst, state.apps[inst.app_id], request.api))
+    return _ok(request, objects.installation(inst, state.apps[inst.app_id], request.base_url))
 
 
 def create_token(state: State, auth: Auth, request: Request, params: dict[str, str]) -> Response:
@@ -104,7 +102,7 @@ def create_token(state: State, auth: Auth, request: Request, params: dict[str, s
     }
     if wanted.scoped:  # §2: unscoped 201s carry no `repositories` key at all
         body["repositories"] = [
-            objects.repository(r, request.api) for r in state.token_repos(token)
+            objects.repository(r, request.base_url) for r in state.token_repos(token)
         ]
     headers = {"Cache-Control": CACHE_PUBLIC, "ETag": etag(body, weak=False)}
     return Response(201, body, headers, token_id=token.id)
@@ -118,7 +116,7 @@ def get_org_installation(
     if inst is None or inst.account.type != "Organization":
         # §6: recorded 404 (testGetInstallationNotFound), with this documentation_url.
         raise not_found(DOCS_GET_REPO_INSTALLATION)
-    return _ok(request, objects.installation(inst, auth.app, request.api))
+    return _ok(request, objects.installation(inst, auth.app, request.base_url))
 
 
 def get_user_installation(
@@ -128,7 +126,7 @@ def get_user_installation(
     inst = state.installation_of(auth.app.id, params["username"])  # organisations are users too
     if inst is None:
         raise not_found(DOCS_GET_USER_INSTALLATION)
-    return _ok(request, objects.installation(inst, auth.app, request.api))
+    return _ok(request, objects.installation(inst, auth.app, request.base_url))
 
 
 def get_repo_installation(
@@ -139,7 +137,7 @@ def get_repo_installation(
     name = params["repo"].lower()
     if inst is None or not any(r.name.lower() == name for r in state.reachable_repos(inst)):
         raise not_found(DOCS_GET_REPO_INSTALLATION)
-    return _ok(request, objects.installation(inst, auth.app, request.api))
+    return _ok(request, objects.installation(inst, auth.app, request.base_url))
 
 
 def revoke_token(state: State, auth: Auth, request: Request, params: dict[str, str]) -> Response:
@@ -153,8 +151,8 @@ def _page_params(query: str) -> tuple[list[tuple[str, str]], int, int]:
     values = dict(pairs)
 
     def number(name: str, default: int) -> int:
-        raw = values.get(name, "")
-        return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else default
+        number = parse_id(values.get(name, ""))
+        return number if number else default
 
     # GitHub: per_page defaults to 30 and is capped at 100; junk falls back to the defaults.
     return pairs, min(number("per_page", 30), 100), number("page", 1)
@@ -166,7 +164,7 @@ def _link(request: Request, pairs: list[tuple[str, str]], page: int, last: int) 
 
     def url(target: int) -> str:
         kept = [(k, v) for k, v in pairs if k != "page"] + [("page", str(target))]
-        return f"{request.api}{request.path}?{urlencode(kept)}"
+        return f"{request.base_url}{request.path}?{urlencode(kept)}"
 
     links = []
     if page > 1:
@@ -189,7 +187,7 @@ def list_repositories(
     body = {
         "total_count": len(repos),
         "repository_selection": auth.token.repository_selection,
-        "repositories": [objects.repository(r, request.api) for r in chunk],
+        "repositories": [objects.repository(r, request.base_url) for r in chunk],
     }
     response = _ok(request, body)
     link = _link(request, pairs, page, last)
@@ -224,7 +222,9 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
 
 
 def dispatch(state: State, auth: Auth, request: Request) -> Response:
-    """Route, check credentials, run the handler; every failure becomes GitHub's error body."""
+    """Route, check credentials, run the handler; every failure becomes GitHub's error body.
+
+    The caller holds `state.lock` (see state.py)."""
     matched = match(request.method, request.path)
     if matched is None:
         return Response.from_error(not_found())  # unknown route or method: GitHub says 404
@@ -239,7 +239,6 @@ def dispatch(state: State, auth: Auth, request: Request) -> Response:
         message = MSG_JWT_UNDECODABLE if route.auth == "jwt" else MSG_BAD_CREDENTIALS
         return Response.from_error(unauthorized(message))
     try:
-        with state.lock:
-            return route.handler(state, auth, request, params)
+        return route.handler(state, auth, request, params)
     except ApiError as error:
         return Response.from_error(error)

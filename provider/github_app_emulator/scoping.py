@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,8 +14,9 @@ from .errors import (
     ApiError,
 )
 from .model import Installation, Repository
+from .wire import parse_json
 
-# "Up to 500 repositories can be listed in this manner" (spec; BEHAVIOUR.md §1).
+# "Up to 500 repositories can be listed in this manner" (the spec; docs/github-behaviour.md §1).
 MAX_REPOSITORIES = 500
 
 
@@ -39,7 +39,7 @@ class Scope:
 
 
 def _bad_json() -> ApiError:
-    # BEHAVIOUR.md §1: both unparsable bodies and wrong types get this 400.
+    # docs/github-behaviour.md §1: both unparsable bodies and wrong types get this 400.
     return ApiError(400, MSG_PARSE_JSON, DOCS_CREATE_TOKEN)
 
 
@@ -69,8 +69,8 @@ def parse(body: bytes) -> TokenRequest:
     if not body.strip():
         return TokenRequest(None, None, None)
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = parse_json(body)  # also refuses nesting too deep to parse
+    except ValueError as exc:
         raise _bad_json() from exc
     if not isinstance(data, dict):
         raise _bad_json()
@@ -89,7 +89,7 @@ def parse(body: bytes) -> TokenRequest:
 
 def _too_many(field: str, count: int) -> ApiError:
     # Inference: GitHub documents the 500 limit but its error text was never found
-    # (BEHAVIOUR.md §1). This follows the spec's `validation-error` shape.
+    # (docs/github-behaviour.md §1). This follows the spec's `validation-error` shape.
     return ApiError(
         422,
         "Validation Failed",

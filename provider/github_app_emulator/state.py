@@ -1,19 +1,20 @@
-"""Everything the emulator knows, behind one re-entrant lock.
+"""Everything the emulator knows: apps and keys, accounts, repositories, installations, tokens,
+the clock, queued faults, rate-limit counters and the request log.
 
-Apps and their keys, accounts, repositories, installations, tokens, the clock, queued faults,
-rate-limit counters and the request log. HTTP handlers take `state.lock` for a whole request
-so each answer sees one consistent snapshot.
+Lock discipline: `State.lock` (re-entrant) guards all of it, and State takes it nowhere itself.
+Exactly two layers take it: the HTTP handler (server.py), once to take a fault and once to
+serve a request, never while sleeping or writing; and the control surface (`Emulator`, in
+control.py), once per operation. The queues, counters and log it holds are unlocked too.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import jwt_auth, keys, tokens
 from . import permissions as perms
@@ -28,18 +29,12 @@ from .model import (
     Installation,
     RegisteredKey,
     Repository,
-    RequestRecord,
     Token,
     TokenState,
 )
 from .ratelimit import ANONYMOUS_LIMIT, AUTHENTICATED_LIMIT, RateCounter
+from .requestlog import RequestLog
 from .scoping import Scope
-
-# Anything token- or JWT-shaped is scrubbed from the log, known to us or not: legacy tokens
-# (`ghs_` + 36), stateless ones (`ghs_<app id>_<JWT>`, dots and dashes included), bare JWTs.
-_SECRET_SHAPES = re.compile(r"gh[a-z]_[\w.-]+|github_pat_\w+|eyJ[\w-]*\.[\w-]+\.[\w-]*")
-REDACTED = "[REDACTED]"
-_LOG_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -56,20 +51,9 @@ class Auth:
         if self.kind == "jwt" and self.app is not None:
             return f"app:{self.app.id}", AUTHENTICATED_LIMIT
         if self.kind == "token" and self.token is not None:
-            # Installation tokens share their installation's budget (BEHAVIOUR.md §5).
+            # Installation tokens share their installation's budget (docs/github-behaviour.md §5).
             return f"installation:{self.token.installation_id}", AUTHENTICATED_LIMIT
         return "anonymous", ANONYMOUS_LIMIT
-
-
-def scrub(value: Any) -> Any:
-    """Copy of `value` with every token/JWT-shaped string replaced."""
-    if isinstance(value, str):
-        return _SECRET_SHAPES.sub(REDACTED, value)
-    if isinstance(value, dict):
-        return {scrub(k): scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -83,6 +67,8 @@ class Ledger:
 
 
 class State:
+    """The emulated world. Not thread-safe by itself: callers hold `lock` (see the module)."""
+
     def __init__(
         self, token_lifetime: float = 3600, token_format: tokens.TokenFormat = "stateless"
     ) -> None:
@@ -96,9 +82,8 @@ class State:
         self.installations: dict[int, Installation] = {}
         self.faults = FaultQueue()
         self.rates = RateCounter()
-        self._tokens: dict[str, Token] = {}
-        self._log: list[tuple[int, RequestRecord]] = []
-        self._seq = 0
+        self.log = RequestLog()
+        self._tokens: dict[str, Token] = {}  # by exact value
         # Stable, readable ids: app 123, installation 456 (then 457, ...), as in the docs' examples.
         self._ids = {
             "app": 123,
@@ -112,31 +97,28 @@ class State:
         return self.clock.now()
 
     def _next(self, kind: str) -> int:
-        with self.lock:
-            value = self._ids[kind]
-            self._ids[kind] = value + 1
-            return value
+        value = self._ids[kind]
+        self._ids[kind] = value + 1
+        return value
 
     # ---- registry -------------------------------------------------------------------------
 
     def account(self, login: str, account_type: AccountType = "Organization") -> Account:
-        with self.lock:
-            found = self.accounts.get(login.lower())
-            if found is None:
-                found = Account(self._next("account"), login, account_type, self.now())
-                self.accounts[login.lower()] = found
-            elif found.type != account_type:
-                raise ValueError(f"{login} is a {found.type}, not a {account_type}")
-            return found
+        found = self.accounts.get(login.lower())
+        if found is None:
+            found = Account(self._next("account"), login, account_type, self.now())
+            self.accounts[login.lower()] = found
+        elif found.type != account_type:
+            raise ValueError(f"{login} is a {found.type}, not a {account_type}")
+        return found
 
     def repository(self, owner: Account, name: str, private: bool = True) -> Repository:
-        with self.lock:
-            for repo in self.repos.values():
-                if repo.owner is owner and repo.name.lower() == name.lower():
-                    return repo
-            repo = Repository(self._next("repo"), name, owner, private, self.now())
-            self.repos[repo.id] = repo
-            return repo
+        for repo in self.repos.values():
+            if repo.owner is owner and repo.name.lower() == name.lower():
+                return repo
+        repo = Repository(self._next("repo"), name, owner, private, self.now())
+        self.repos[repo.id] = repo
+        return repo
 
     def create_app(
         self,
@@ -145,102 +127,82 @@ class State:
         owner: Account,
         permissions: dict[str, str],
         events: Iterable[str],
-    ) -> tuple[App, str]:
-        """Register an app with one fresh key; returns it with that key as PKCS#1 PEM."""
-        with self.lock:
-            app = App(
-                self._next("app"),
-                "Iv1." + secrets.token_hex(8),
-                slug,
-                name,
-                owner,
-                perms.check_grant(permissions),
-                list(events),
-                self.now(),
-            )
-            self.apps[app.id] = app
-            return app, self.add_key(app.id, pkcs8=False)
+        key: rsa.RSAPublicKey,
+    ) -> App:
+        """Register an app with one public key."""
+        app = App(
+            self._next("app"),
+            "Iv1." + secrets.token_hex(8),
+            slug,
+            name,
+            owner,
+            perms.check_grant(permissions),
+            list(events),
+            self.now(),
+        )
+        self.apps[app.id] = app
+        self.add_key(app.id, key)
+        return app
 
-    def add_key(self, app_id: int, *, pkcs8: bool = True) -> str:
-        private = keys.generate()
-        public = private.public_key()
-        with self.lock:
-            self.apps[app_id].keys.append(RegisteredKey(public, keys.fingerprint(public)))
-        return keys.to_pem(private, pkcs8=pkcs8)
+    def add_key(self, app_id: int, key: rsa.RSAPublicKey) -> None:
+        self.apps[app_id].keys.append(RegisteredKey(key, keys.fingerprint(key)))
 
-    def remove_key(self, app_id: int, pem: str) -> None:
-        fingerprint = keys.fingerprint(keys.load_private(pem).public_key())
-        with self.lock:
-            app = self.apps[app_id]
-            remaining = [k for k in app.keys if k.fingerprint != fingerprint]
-            if len(remaining) == len(app.keys):
-                raise ValueError("that key is not registered for this app")
-            app.keys = remaining
+    def remove_key(self, app_id: int, key: rsa.RSAPublicKey) -> None:
+        fingerprint = keys.fingerprint(key)
+        app = self.apps[app_id]
+        remaining = [k for k in app.keys if k.fingerprint != fingerprint]
+        if len(remaining) == len(app.keys):
+            raise ValueError("that key is not registered for this app")
+        app.keys = remaining
 
     def add_installation(
         self,
         app_id: int,
-        login: str,
-        account_type: AccountType,
-        repositories: list[str] | None,
+        account: Account,
+        repositories: list[Repository] | None,
         permissions: dict[str, str] | None,
-        suspended: bool,
         suspended_by: Account | None = None,
-    ) -> int:
-        with self.lock:
-            app = self.apps[app_id]
-            account = self.account(login, account_type)
-            for inst in self.installations.values():
-                if inst.app_id == app_id and inst.account is account:
-                    raise ValueError(f"app {app_id} is already installed on {login}")
-            granted = perms.check_grant(app.permissions if permissions is None else permissions)
-            if repositories is None:
-                selection, repo_ids = "all", []
-                if not any(r.owner is account for r in self.repos.values()):
-                    for name in ("hello-world", "spoon-knife", "dotfiles"):
-                        self.repository(account, name, private=name != "hello-world")
-            else:
-                selection = "selected"
-                repo_ids = [self.repository(account, name).id for name in repositories]
-            now = self.now()
-            inst = Installation(
-                self._next("installation"),
-                app_id,
-                account,
-                selection,
-                repo_ids,
-                granted,
-                list(app.events),
-                now,
-                now,
-            )
-            if suspended:
-                inst.suspended_at = now
-                inst.suspended_by = suspended_by or account
-            self.installations[inst.id] = inst
-            return inst.id
+    ) -> Installation:
+        """Install an app; `repositories=None` is selection "all" (whatever the account owns)."""
+        app = self.apps[app_id]
+        for inst in self.installations.values():
+            if inst.app_id == app_id and inst.account is account:
+                raise ValueError(f"app {app_id} is already installed on {account.login}")
+        granted = perms.check_grant(app.permissions if permissions is None else permissions)
+        now = self.now()
+        inst = Installation(
+            self._next("installation"),
+            app_id,
+            account,
+            "all" if repositories is None else "selected",
+            [] if repositories is None else [repo.id for repo in repositories],
+            granted,
+            list(app.events),
+            now,
+            now,
+        )
+        if suspended_by is not None:
+            inst.suspended_at, inst.suspended_by = now, suspended_by
+        self.installations[inst.id] = inst
+        return inst
 
     def set_permissions(self, installation_id: int, permissions: dict[str, str]) -> None:
-        with self.lock:
-            inst = self.installations[installation_id]
-            inst.permissions = perms.check_grant(permissions)
-            inst.updated_at = self.now()
+        inst = self.installations[installation_id]
+        inst.permissions = perms.check_grant(permissions)
+        inst.updated_at = self.now()
 
     def reachable_repos(self, inst: Installation) -> list[Repository]:
-        with self.lock:
-            if inst.repository_selection == "all":
-                return sorted(
-                    (r for r in self.repos.values() if r.owner is inst.account), key=lambda r: r.id
-                )
-            return [self.repos[i] for i in inst.repository_ids]
+        if inst.repository_selection == "all":
+            owned = (r for r in self.repos.values() if r.owner is inst.account)
+            return sorted(owned, key=lambda r: r.id)
+        return [self.repos[i] for i in inst.repository_ids]
 
     def installation_of(self, app_id: int, login: str) -> Installation | None:
-        with self.lock:
-            account = self.accounts.get(login.lower())
-            for inst in self.installations.values():
-                if inst.app_id == app_id and inst.account is account:
-                    return inst
-            return None
+        account = self.accounts.get(login.lower())
+        for inst in self.installations.values():
+            if inst.app_id == app_id and inst.account is account:
+                return inst
+        return None
 
     # ---- authentication -------------------------------------------------------------------
 
@@ -251,143 +213,61 @@ class State:
         credential = credential.strip()
         if scheme.lower() not in ("bearer", "token") or not credential:
             return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
-        with self.lock:
-            # By exact value first: a stateless token is JWT-shaped after its `ghs_<id>_`.
-            token = self._tokens.get(credential)
-            if token is None and jwt_auth.looks_like_jwt(credential):
-                try:
-                    return Auth(
-                        "jwt", app=jwt_auth.verify_app_jwt(credential, self.apps, self.now())
-                    )
-                except ApiError as error:
-                    return Auth("invalid", error=error)
-            if token is None:
-                return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
-            if self._state_of(token) != "live":
-                # §3: expired and revoked tokens both get 401 Bad credentials.
-                return Auth(
-                    "invalid", token_id=token.id, error=unauthorized(MSG_BAD_CREDENTIALS)
-                )
-            return Auth("token", token=token, token_id=token.id)
+        # By exact value first: a stateless token is JWT-shaped after its `ghs_<id>_`.
+        token = self._tokens.get(credential)
+        if token is None and jwt_auth.looks_like_jwt(credential):
+            try:
+                return Auth("jwt", app=jwt_auth.verify_app_jwt(credential, self.apps, self.now()))
+            except ApiError as error:
+                return Auth("invalid", error=error)
+        if token is None:
+            return Auth("invalid", error=unauthorized(MSG_BAD_CREDENTIALS))
+        if self.token_state(token) != "live":
+            # §3: expired and revoked tokens both get 401 Bad credentials.
+            return Auth("invalid", token_id=token.id, error=unauthorized(MSG_BAD_CREDENTIALS))
+        return Auth("token", token=token, token_id=token.id)
 
     # ---- tokens ---------------------------------------------------------------------------
 
     def mint(self, inst: Installation, scope: Scope) -> Token:
-        with self.lock:
-            # §2: expires_at has second precision and is issue time + lifetime (1 h on GitHub).
-            issued_at = int(self.now())
-            expires_at = issued_at + round(self.token_lifetime)
-            value = tokens.new_token(
-                self.token_format, inst.app_id, inst.id, issued_at, expires_at
-            )
-            token = Token(
-                self._next("token"),
-                value,
-                inst.id,
-                expires_at,
-                scope.permissions,
-                scope.repository_ids,
-                scope.repository_selection,
-            )
-            self._tokens[value] = token
-            return token
+        # §2: expires_at has second precision and is issue time + lifetime (1 h on GitHub).
+        issued_at = int(self.now())
+        expires_at = issued_at + round(self.token_lifetime)
+        value = tokens.new_token(self.token_format, inst.app_id, inst.id, issued_at, expires_at)
+        token = Token(
+            self._next("token"),
+            value,
+            inst.id,
+            expires_at,
+            scope.permissions,
+            scope.repository_ids,
+            scope.repository_selection,
+        )
+        self._tokens[value] = token
+        return token
+
+    def find_token(self, value: str) -> Token | None:
+        return self._tokens.get(value)
+
+    def all_tokens(self) -> list[Token]:
+        return list(self._tokens.values())
 
     def token_repos(self, token: Token) -> list[Repository]:
-        with self.lock:
-            reachable = self.reachable_repos(self.installations[token.installation_id])
-            if token.repository_ids is None:
-                return reachable
-            return [r for r in reachable if r.id in token.repository_ids]
+        reachable = self.reachable_repos(self.installations[token.installation_id])
+        if token.repository_ids is None:
+            return reachable
+        return [r for r in reachable if r.id in token.repository_ids]
 
-    def _state_of(self, token: Token) -> TokenState:
+    def token_state(self, token: Token) -> TokenState:
         if token.revoked:
             return "revoked"
         return "expired" if self.now() >= token.expires_at else "live"
 
-    def token_state(self, value: str) -> TokenState:
-        with self.lock:
-            token = self._tokens.get(value)
-            return "unknown" if token is None else self._state_of(token)
-
-    def token_id(self, value: str) -> int | None:
-        with self.lock:
-            token = self._tokens.get(value)
-            return None if token is None else token.id
-
     def revoke(self, token: Token) -> None:
-        with self.lock:
-            token.revoked = True
-
-    def revoke_all(self) -> int:
-        with self.lock:
-            live = [t for t in self._tokens.values() if self._state_of(t) == "live"]
-            for token in live:
-                token.revoked = True
-            return len(live)
+        token.revoked = True
 
     def unmint(self, token_id: int) -> None:
         """Forget a token as if never issued (a malformed-201 fault whose body lost it)."""
-        with self.lock:
-            for value, token in list(self._tokens.items()):
-                if token.id == token_id:
-                    del self._tokens[value]
-
-    def ledger(self) -> Ledger:
-        with self.lock:
-            states = [self._state_of(t) for t in self._tokens.values()]
-        return Ledger(
-            minted=len(states),
-            revoked=states.count("revoked"),
-            expired=states.count("expired"),
-            live=states.count("live"),
-        )
-
-    def live_tokens(self) -> list[str]:
-        with self.lock:
-            return [t.value for t in self._tokens.values() if self._state_of(t) == "live"]
-
-    # ---- request log ----------------------------------------------------------------------
-
-    def next_seq(self) -> int:
-        with self.lock:
-            self._seq += 1
-            return self._seq
-
-    def record(
-        self,
-        seq: int,
-        method: str,
-        path: str,
-        query: str,
-        status: int,
-        auth: AuthKind,
-        token_id: int | None,
-        body: bytes,
-        at: float,
-    ) -> None:
-        try:
-            parsed = json.loads(body) if body.strip() else None
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
-        entry = RequestRecord(
-            method,
-            scrub(path),
-            scrub(query),
-            status,
-            auth,
-            token_id,
-            scrub(parsed) if isinstance(parsed, dict) else None,
-            at,
-        )
-        with self.lock:
-            self._log.append((seq, entry))
-            if len(self._log) > _LOG_CAP:
-                del self._log[: len(self._log) - _LOG_CAP]
-
-    def records(self) -> list[RequestRecord]:
-        with self.lock:
-            return [entry for _, entry in sorted(self._log, key=lambda item: item[0])]
-
-    def clear_log(self) -> None:
-        with self.lock:
-            self._log.clear()
+        for value, token in list(self._tokens.items()):
+            if token.id == token_id:
+                del self._tokens[value]

@@ -60,6 +60,25 @@ class Response:
         return None if self.body is None else encode(self.body)
 
 
+# Ids beyond this many digits cannot exist; Python's int() even refuses more than 4300.
+MAX_ID_DIGITS = 18
+
+
+def parse_id(raw: str) -> int | None:
+    """A positive decimal id as GitHub writes them, or None (never a huge or odd number)."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS:
+        return int(raw)
+    return None
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a request body; any failure (bad UTF-8 or JSON, nesting too deep) is ValueError."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError("not JSON") from exc
+
+
 def encode(body: Any) -> bytes:
     # GitHub sends compact JSON.
     return json.dumps(body, separators=(",", ":")).encode("utf-8")

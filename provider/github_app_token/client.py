@@ -29,20 +29,21 @@ __all__ = [
     "token_is_live",
 ]
 
-# BEHAVIOUR.md §1 and auth-app.js: only these 401s mean our clock disagrees with GitHub's.
+# docs/github-behaviour.md §1 and auth-app.js: only these 401s mean our clock disagrees
+# with GitHub's.
 _SKEW_MESSAGES = (
     "'Expiration time' claim ('exp') must be a numeric value representing the future time",
     "'Expiration time' claim ('exp') is too far in the future",
     "'Issued at' claim ('iat') must be an Integer",
 )
 _BAD_SIGNATURE = "A JSON web token could not be decoded"
-_BAD_CREDENTIALS = "Bad credentials"
+_BAD_CREDENTIALS = "Bad credentials"  # docs/github-behaviour.md §3: a dead token
 _REVOKE_RESERVE = 10.0
 """Seconds (at most a tenth of the deadline) kept to revoke a token from an unusable 201."""
 
 
 def _from_github(reply: Reply) -> bool:
-    """A GitHub error object, as opposed to a proxy's or gateway's page."""
+    """A GitHub error object, as opposed to a proxy's or gateway's page (github-behaviour §9)."""
     try:
         data = responses.decode(reply.body)
     except responses.Malformed:

@@ -29,7 +29,7 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
 def requested_wait(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asks us to wait, or None when it asks nothing.
 
-    BEHAVIOUR.md §5: honour `retry-after` (seconds or an HTTP date); else, with
+    docs/github-behaviour.md §5: honour `retry-after` (seconds or an HTTP date); else, with
     `x-ratelimit-remaining: 0`, wait until `x-ratelimit-reset`. Dates are read against
     the response's own `Date`, i.e. on GitHub's clock, falling back to ours.
     """

@@ -12,7 +12,15 @@ import requests
 
 from github_app_emulator import Emulator, Ledger
 
-from ..support.github import bearer, error_body, host_port, mint, new_token, sign, token_auth
+from ..support.github import (
+    bearer,
+    error_body,
+    host_port,
+    mint,
+    new_token,
+    sign,
+    token_auth,
+)
 
 
 def _wait_for(predicate, timeout: float = 5.0) -> bool:
@@ -242,6 +250,102 @@ def test_middlebox_401_is_not_github(
     assert github_headers == [] and "Access-Control-Allow-Origin" not in response.headers
     assert gh.ledger().minted == 0
     assert mint(gh, http_session).status_code == 201
+
+
+# ---- errors, delays, resets, rate limits ---------------------------------------------------
+
+
+def test_fault_error_then_recovery(gh: Emulator, http_session: requests.Session) -> None:
+    gh.inject("error")
+    gh.inject("error", 2, status=500)
+    url = f"{gh.base_url}/app"
+    statuses = [http_session.get(url, headers=bearer(sign(gh))) for _ in range(4)]
+    assert [r.status_code for r in statuses] == [502, 500, 500, 200]
+    assert statuses[0].json() == error_body("Bad Gateway")
+    assert statuses[1].json() == error_body("Internal Server Error")
+    assert "x-ratelimit-limit" in statuses[0].headers and "Date" in statuses[0].headers
+
+
+def test_fault_path_filter(gh: Emulator, http_session: requests.Session) -> None:
+    gh.inject("error", status=503, path="/access_tokens")
+    assert http_session.get(f"{gh.base_url}/app", headers=bearer(sign(gh))).status_code == 200
+    assert mint(gh, http_session).status_code == 503
+    assert mint(gh, http_session).status_code == 201
+
+
+def test_fault_delay_times_out_clients(gh: Emulator, http_session: requests.Session) -> None:
+    gh.inject("delay", delay=1.0)
+    started = time.monotonic()
+    with pytest.raises(requests.Timeout):
+        http_session.get(f"{gh.base_url}/app", headers=bearer(sign(gh)), timeout=0.3)
+    assert time.monotonic() - started < 0.9
+    slow_start = time.monotonic()
+    gh.inject("delay", delay=0.4)
+    response = http_session.get(f"{gh.base_url}/app", headers=bearer(sign(gh)), timeout=5)
+    assert response.status_code == 200 and time.monotonic() - slow_start >= 0.4
+
+
+def test_fault_reset_drops_the_connection(gh: Emulator, http_session: requests.Session) -> None:
+    gh.inject("reset", path="/access_tokens")
+    with pytest.raises(requests.ConnectionError):
+        mint(gh, http_session)
+    assert mint(gh, http_session).status_code == 201
+    records = [r for r in gh.requests if r.path.endswith("/access_tokens")]
+    assert [r.status for r in records] == [0, 201]
+    assert records[0].token_id is None  # nothing was minted by the reset request
+
+
+def test_fault_reset_is_a_tcp_rst(gh: Emulator) -> None:
+    """A reset, not a polite close: the client's read fails with ECONNRESET, not EOF."""
+    gh.inject("reset")
+    host, port = gh.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"GET /app HTTP/1.1\r\nHost: x\r\n\r\n")
+        with pytest.raises(ConnectionResetError):
+            data = sock.recv(1024)
+            assert data != b"", "the server closed politely (FIN) instead of resetting"
+            raise AssertionError(f"got a response: {data[:40]!r}")
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_fault_secondary_rate_limit(
+    gh: Emulator, http_session: requests.Session, status: int
+) -> None:
+    gh.inject("secondary", status=status, retry_after=7)
+    response = mint(gh, http_session)
+    assert response.status_code == status
+    assert response.headers["Retry-After"] == "7"
+    assert response.json() == {
+        "documentation_url": "https://docs.github.com/en/free-pro-team@latest/rest/overview/"
+        "resources-in-the-rest-api#secondary-rate-limits",
+        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
+        "you try again.",
+    }
+    assert int(response.headers["x-ratelimit-remaining"]) > 0
+    assert mint(gh, http_session).status_code == 201
+
+
+def test_fault_primary_rate_limit(gh: Emulator, http_session: requests.Session) -> None:
+    token = new_token(gh, http_session)
+    gh.inject("primary", retry_after=30)
+    gh.inject("primary", status=429)
+    url = f"{gh.base_url}/installation/repositories"
+    first = http_session.get(url, headers=token_auth(token))
+    assert first.status_code == 403
+    assert (
+        first.json()["message"]
+        == f"API rate limit exceeded for installation ID {gh.installation_id}."
+    )
+    assert first.headers["x-ratelimit-remaining"] == "0"
+    reset = int(first.headers["x-ratelimit-reset"])
+    assert gh.now() + 29 <= reset <= gh.now() + 32
+    second = mint(gh, http_session)  # the installation id comes from the path
+    assert second.status_code == 429
+    assert (
+        second.json()["message"]
+        == f"API rate limit exceeded for installation ID {gh.installation_id}."
+    )
+    assert http_session.get(url, headers=token_auth(token)).status_code == 200
 
 
 # ---- arguments -------------------------------------------------------------------------------

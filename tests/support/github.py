@@ -99,3 +99,20 @@ def epoch(rfc3339: str) -> int:
 def host_port(gh: Emulator) -> tuple[str, int]:
     host, port = gh.base_url.removeprefix("http://").rsplit(":", 1)
     return host, int(port)
+
+# GitHub's texts, written out here independently of the emulator's own copies.
+MSG_EXP = (
+    "'Expiration time' claim ('exp') must be a numeric value representing the future time "
+    "at which the assertion expires"
+)
+MSG_TOO_FAR = "'Expiration time' claim ('exp') is too far in the future"
+MSG_IAT = (
+    "'Issued at' claim ('iat') must be an Integer representing the time that the assertion "
+    "was issued"
+)
+MSG_UNDECODABLE = "A JSON web token could not be decoded"
+MSG_NOT_GRANTED = "The permissions requested are not granted to this installation."
+MSG_NOT_ACCESSIBLE = (
+    "There is at least one repository that does not exist or is not accessible to the "
+    "parent installation."
+)
