@@ -236,7 +236,7 @@ def test_secondary_rate_limit_honours_retry_after(gh, status: int) -> None:
 
 
 def test_primary_rate_limit_waits_for_the_reset(gh) -> None:
-    gh.inject("primary", count=1, retry_after=1)
+    gh.inject("primary", count=1, retry_after=0)  # reset at the next second, +1 s margin
     started = time.monotonic()
     app(gh).create_token(gh.installation_id)
     assert time.monotonic() - started >= 1.0
@@ -313,3 +313,17 @@ def test_requests_carry_githubs_headers(gh) -> None:
     assert seen["User-Agent"].startswith("pulumi-github-app-token/")
     assert seen["Authorization"].startswith("Bearer ")
     assert [r.auth for r in posts(gh)] == ["jwt"]
+
+
+def test_a_mint_that_never_connected_says_nothing_was_sent(gh) -> None:
+    relay = Relay(1, listen_after=3600)  # a port that refuses every connection
+    base = gh.base_url.replace(gh.base_url.split("/")[2], f"127.0.0.1:{relay.port}")
+    try:
+        with pytest.raises(TransportError) as info:
+            GitHubAppClient(gh.app_id, gh.private_key_pem,
+                            transport(gh, base_url=base)).create_token(gh.installation_id)
+    finally:
+        relay.close()
+    assert info.value.sent is False
+    assert "may have reached GitHub" not in str(info.value)
+    assert "NewConnectionError" in str(info.value)

@@ -37,13 +37,13 @@ _SKEW_MESSAGES = (
     "'Issued at' claim ('iat') must be an Integer",
 )
 _BAD_SIGNATURE = "A JSON web token could not be decoded"
-_BAD_CREDENTIALS = "Bad credentials"
+_BAD_CREDENTIALS = "Bad credentials"  # docs/github-behaviour.md §3: a dead token
 _REVOKE_RESERVE = 10.0
 """Seconds (at most a tenth of the deadline) kept to revoke a token from an unusable 201."""
 
 
 def _from_github(reply: Reply) -> bool:
-    """A GitHub error object, as opposed to a proxy's or gateway's page."""
+    """A GitHub error object, as opposed to a proxy's or gateway's page (github-behaviour §9)."""
     try:
         data = responses.decode(reply.body)
     except responses.Malformed:
@@ -310,7 +310,9 @@ class GitHubAppClient:
 
 
 def _unsure_mint(err: errors.TransportError) -> errors.TransportError:
-    """A failed mint, saying that GitHub may have minted a token we never saw."""
+    """A failed mint, saying whether GitHub may have minted a token we never saw."""
+    if not err.sent:
+        return err
     note = ("; the request may have reached GitHub and was not repeated: a token it minted "
             "expires within the hour")
     if isinstance(err, errors.DeadlineError):

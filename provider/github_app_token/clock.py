@@ -12,7 +12,9 @@ import email.utils
 import re
 import time
 
-_DIGITS = re.compile(r"\s*([0-9]{1,12})\s*", re.ASCII)
+_DIGITS = re.compile(r"\s*([0-9]+)\s*", re.ASCII)
+_FOREVER = 10**12
+"""Seconds that stand for "longer than anyone waits" (a Retry-After of absurd length)."""
 
 
 def now() -> float:
@@ -33,11 +35,15 @@ def http_date(value: str | None) -> float | None:
 
 def seconds(value: str | None) -> int | None:
     """A non-negative count of seconds written in ASCII digits (`Retry-After: 30`), or None."""
-    match = _DIGITS.fullmatch(value or "")
-    return int(match.group(1)) if match else None
+    match = _DIGITS.fullmatch(value or "") if len(value or "") < 10_000 else None
+    if match is None:
+        return None
+    digits = match.group(1).lstrip("0") or "0"
+    return _FOREVER if len(digits) > 12 else int(digits)
 
 
 def github_offset(date_header: str | None) -> float | None:
     """Seconds GitHub's clock is ahead of ours, from a response's `Date` header, or None."""
     github_now = http_date(date_header)
-    return None if github_now is None else github_now - now()
+    # `Date` has whole seconds, cut down: the middle of that second is the best estimate.
+    return None if github_now is None else github_now + 0.5 - now()

@@ -70,8 +70,8 @@ class Deadline:
         inner._end = self._end - reserve
         return inner
 
-    def error(self, cause: str) -> DeadlineError:
-        return DeadlineError(self.operation, self.seconds, cause)
+    def error(self, cause: str, *, sent: bool = True) -> DeadlineError:
+        return DeadlineError(self.operation, self.seconds, cause, sent=sent)
 
     def check(self, cause: str) -> None:
         if self.expired():

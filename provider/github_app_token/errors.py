@@ -24,12 +24,16 @@ class ConfigError(GitHubAppTokenError):
 
 
 class TransportError(GitHubAppTokenError):
-    """GitHub could not be reached, even after retries."""
+    """GitHub could not be reached, even after retries.
 
-    def __init__(self, operation: str, cause: str) -> None:
+    `sent` is False only when the request provably never left (no connection was made).
+    """
+
+    def __init__(self, operation: str, cause: str, *, sent: bool = True) -> None:
         super().__init__(operation, cause)
         self.operation = operation
         self.cause = cause
+        self.sent = sent
 
     def __str__(self) -> str:
         return f"{self.operation} failed after retries: {self.cause}"
@@ -38,8 +42,8 @@ class TransportError(GitHubAppTokenError):
 class DeadlineError(TransportError):
     """An operation ran out of time (see `deadline`: GITHUB_APP_TOKEN_TIMEOUT)."""
 
-    def __init__(self, operation: str, seconds: float, cause: str) -> None:
-        super().__init__(operation, cause)
+    def __init__(self, operation: str, seconds: float, cause: str, *, sent: bool = True) -> None:
+        super().__init__(operation, cause, sent=sent)
         self.args = (operation, seconds, cause)
         self.seconds = seconds
 

@@ -24,8 +24,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ConnectTimeoutError, LocationParseError
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from . import clock
@@ -138,6 +138,17 @@ def _read_body(raw: Any, deadline: deadlines.Deadline) -> tuple[bytes, str]:
         chunks.append(chunk)
 
 
+def _never_sent(err: requests.RequestException) -> bool:
+    """The last attempt failed to connect, so that attempt sent nothing.
+
+    Earlier attempts were retried only if they failed the same way (see retry.py).
+    """
+    if isinstance(err, requests.ConnectTimeout):
+        return True
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError (refused) included
+
+
 class Transport:
     """HTTP to one API root, with its own Session and retry policy; safe across threads."""
 
@@ -194,11 +205,12 @@ class Transport:
                     proxies=dict(_NO_PROXY) if self.loopback else None,
                 )
             except requests.RequestException as err:
-                cause = f"{type(err).__name__}: {err}"[:500]
-                if deadline.remaining() < deadlines.MIN_ATTEMPT:
-                    raise deadline.error(cause) from None
                 # The exception's text names only the URL and the cause; we chain nothing else.
-                raise TransportError(operation, cause) from None
+                cause = f"{type(err).__name__}: {err}"[:500]
+                sent = not _never_sent(err)
+                if deadline.remaining() < deadlines.MIN_ATTEMPT:
+                    raise deadline.error(cause, sent=sent) from None
+                raise TransportError(operation, cause, sent=sent) from None
         body_bytes, failure = _read_body(response.raw, deadline)
         if failure:
             response.close()  # a half-read connection cannot be reused

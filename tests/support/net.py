@@ -125,3 +125,48 @@ def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
     context.load_cert_chain(cert_path, key_path)
     key_path.unlink()
     return context, cert_path
+
+
+class Scripted:
+    """A real HTTP server on loopback whose every answer a test scripts: for fuzzing what the
+    client makes of status, headers and body. It records each request's method, path and
+    credential."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        scripted = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                credential = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                scripted.seen.append((self.command, self.path, credential))
+                status, headers, body = scripted.script(self.command, self.path, credential)
+                self.send_response_only(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")  # no answer bleeds into the next
+                self.close_connection = True
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.seen: list[tuple[str, str, str]] = []
+        self.script = lambda method, path, credential: (204, {}, b"")
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

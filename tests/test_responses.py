@@ -1,0 +1,92 @@
+"""Reading GitHub's answers: exact cases (tests/test_client_fuzz.py covers the rest)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from github_app_token import responses
+from github_app_token.responses import Malformed
+
+TOKEN = "tok_" + "opaque-token-value-of-any-length"
+NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+
+
+def body(**fields: object) -> bytes:
+    return json.dumps({"token": TOKEN, "expires_at": "2030-01-01T00:00:00Z", **fields}).encode()
+
+
+@pytest.mark.parametrize("given,expected", [
+    ("2030-01-01T00:00:00Z", "2030-01-01T00:00:00Z"),
+    ("2030-01-01t01:30:00.123456789+01:30", "2030-01-01T00:00:00Z"),
+    ("2029-12-31T23:00:00-01:00", "2030-01-01T00:00:00Z"),
+    ("2030-01-01T00:00:00z", "2030-01-01T00:00:00Z"),
+])
+def test_expiry_is_normalised_to_utc(given: str, expected: str) -> None:
+    token = responses.access_token(body(expires_at=given), None, NOW)
+    assert token.expires_at == expected and token.token == TOKEN
+
+
+@pytest.mark.parametrize("value", [
+    "2030-01-01", "2030-01-01T00:00:00", "2030-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00", "\uff12\uff10\uff13\uff10-01-01T00:00:00Z", "in an hour",
+    3600, None,
+])
+def test_expiry_that_is_not_rfc_3339_is_refused(value: object) -> None:
+    with pytest.raises(Malformed, match="expires_at"):
+        responses.access_token(body(expires_at=value), None, NOW)
+
+
+def test_a_token_already_expired_on_githubs_clock_is_refused() -> None:
+    text = body(expires_at="2027-01-15T08:30:00Z")
+    assert responses.access_token(text, 0.0, NOW).clock_offset == 0.0
+    with pytest.raises(Malformed, match="already past"):
+        responses.access_token(text, 3600.0, NOW)  # GitHub's clock is an hour ahead
+
+
+@pytest.mark.parametrize("fields,cause", [
+    ({"token": 4_000_000_000}, "token"),
+    ({"token": "two words"}, "token"),
+    ({"permissions": ["contents:read"]}, "permissions"),
+    ({"permissions": {"contents": 1}}, "permissions"),
+    ({"repositories": "all"}, "repositories"),
+    ({"repositories": [{"name": "x"}]}, "repositories"),
+    ({"repository_selection": 1}, "repository_selection"),
+])
+def test_wrong_types_name_the_field_never_the_value(fields: dict, cause: str) -> None:
+    with pytest.raises(Malformed, match=cause) as info:
+        responses.access_token(body(**fields), None, NOW)
+    assert TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize("raw", [
+    body(expires_at="soon"),
+    body()[: len('{"token": "') + len(TOKEN) + 1],  # cut off right after the token
+    json.dumps([json.loads(body())]).encode(),
+    b'garbage {"token" : "' + TOKEN.encode() + b'", ',
+])
+def test_a_token_is_salvaged_from_an_unusable_answer(raw: bytes) -> None:
+    assert responses.salvage_token(raw) == TOKEN
+
+
+@pytest.mark.parametrize("raw", [b"", b"{}", b'{"token": 5}', b'{"token": "a b"}', b"[" * 50_000])
+def test_nothing_to_salvage(raw: bytes) -> None:
+    assert responses.salvage_token(raw) is None
+
+
+def test_installation_keeps_what_get_installation_needs() -> None:
+    raw = json.dumps({"id": 5, "account": {"login": "octo-org"}, "permissions": {"a": "read"},
+                      "repository_selection": "all", "suspended_at": None}).encode()
+    installation = responses.installation(raw)
+    assert installation == responses.Installation(5, "octo-org", {"a": "read"}, "all")
+    for bad in ({"id": True}, {"id": 2**63}, {"id": "5"}, {"account": None}):
+        with pytest.raises(Malformed):
+            responses.installation(json.dumps({**json.loads(raw), **bad}).encode())
+
+
+def test_server_text_is_cleaned_before_we_repeat_it() -> None:
+    secret = "tok_" + "a-credential-a-server-reflected"
+    text = responses.clean(f"bad {secret}\r\n\x1b[31m" + "x" * 1000, secret)
+    assert secret not in text and "\x1b" not in text and "\n" not in text
+    assert len(text) == responses.MAX_TEXT + 3
