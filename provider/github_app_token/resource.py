@@ -100,6 +100,7 @@ class InstallationToken(Resource, module="github", name="InstallationToken"):
     granted_permissions: pulumi.Output[dict[str, str]]
     granted_repositories: pulumi.Output[list[str]]
     key_fingerprint: pulumi.Output[str]
+    clock_offset: pulumi.Output[float]
 
     def __init__(
         self,

@@ -34,7 +34,7 @@ def yaml_host() -> str:
     """pulumi-language-yaml; skipped without one unless REQUIRE_PULUMI_YAML demands it."""
     path = shutil.which("pulumi-language-yaml")
     if path is None:
-        reason = "no pulumi-language-yaml on PATH (scripts/pulumi-cli.sh builds it)"
+        reason = "no pulumi-language-yaml on PATH (tools/pulumi-offline/pulumi-cli.sh builds it)"
         if os.environ.get("REQUIRE_PULUMI_YAML"):
             pytest.fail(reason)
         pytest.skip(reason)
