@@ -33,8 +33,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from .. import lifecycle
-from ..client import GitHubAppClient
+from .. import lifecycle, registry
 from ..errors import ConfigError, GitHubAppTokenError
 from ..inputs import check_inputs, parse_inputs
 from . import config as settings
@@ -174,7 +173,7 @@ class InstallationTokenPlugin(Provider):
 
 
 def _installation(spec: Any) -> dict[str, Any]:
-    app = GitHubAppClient(spec.issuer, spec.private_key, spec.base_url)
+    app = registry.client_for(spec.issuer, spec.private_key, spec.base_url)
     if spec.installation_id is not None:
         found = app.get_installation(spec.installation_id)
     else:
