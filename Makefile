@@ -28,5 +28,5 @@ lint: setup
 test: cli lint
 	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 $(VENV)/bin/python -m pytest
 
-bench: setup
-	$(VENV)/bin/python scripts/bench.py
+bench: cli
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)

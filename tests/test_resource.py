@@ -73,7 +73,7 @@ def test_registration_marks_key_and_token_secret(monitor: RecordingMonitor):
         assert "token" in request.additionalSecretOutputs
         assert is_secret(request.object["private_key"])
         assert request.object["private_key"]["value"] == PEM
-        assert is_secret(request.object["__provider"])
+        assert not is_secret(request.object["__provider"]), "a class pointer, no credential"
         assert request.object["app_id"] == 123
         assert list(request.object["repositories"]) == ["infra"]
         assert dict(request.object["permissions"]) == {"contents": "read"}

@@ -12,7 +12,7 @@ from typing import Any
 
 from .declaration import BY_NAME, INPUTS, Input, Role, named
 from .errors import ConfigError
-from .keys import fingerprint, load_private_key
+from .keys import key_fingerprint
 from .validators import VALIDATORS
 
 SCOPE = named("issuer", "selector", "scope")
@@ -58,7 +58,7 @@ class TokenInputs:
 
     @property
     def key_fingerprint(self) -> str:
-        return fingerprint(load_private_key(self.private_key))
+        return key_fingerprint(self.private_key)
 
 
 def _plain(value: Any) -> Any:

@@ -87,8 +87,12 @@ def _parse(pem: bytes, validate: bool) -> PrivateKeyTypes:
 
 
 @lru_cache(maxsize=64)
-def load_private_key(text: str) -> RSAPrivateKey:
-    """Parse a PKCS#1 or PKCS#8 RSA private key, raising ConfigError naming `private_key`."""
+def load_private_key(text: str, *, validate: bool = True) -> RSAPrivateKey:
+    """Parse a PKCS#1 or PKCS#8 RSA private key, raising ConfigError naming `private_key`.
+
+    `validate=False` skips the RSA consistency proof (35-150 ms a key): enough to check the
+    input and read the public half, never to sign with.
+    """
     try:
         pem = normalize_pem(text).encode("ascii")
     except UnicodeEncodeError:
@@ -102,7 +106,13 @@ def load_private_key(text: str) -> RSAPrivateKey:
     if key.key_size > MAX_BITS:
         raise ConfigError(PROPERTY, f"is a {key.key_size}-bit RSA key; GitHub App keys are "
                                     f"2048-bit (at most {MAX_BITS} accepted)")
-    return _parse(pem, validate=True)  # type: ignore[return-value]
+    return _parse(pem, validate=True) if validate else key  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=64)
+def key_fingerprint(text: str) -> str:
+    """`fingerprint` of PEM text without the consistency proof, cached per text (for diff)."""
+    return fingerprint(load_private_key(text, validate=False))
 
 
 def fingerprint(key: RSAPrivateKey) -> str:

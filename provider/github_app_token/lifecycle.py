@@ -14,11 +14,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import client as github
-from . import clock, registry, renewal
+from . import clock, renewal
 from .errors import GitHubAppTokenError, RevokeError
 from .inputs import TokenInputs
-from .keys import fingerprint, load_private_key
+from .keys import key_fingerprint
 
 
 def _never_unknown(_value: Any) -> bool:
@@ -27,13 +26,15 @@ def _never_unknown(_value: Any) -> bool:
 
 def _fingerprint(pem: str) -> str:
     try:
-        return fingerprint(load_private_key(pem))
+        return key_fingerprint(pem)
     except GitHubAppTokenError:
         return ""
 
 
 def mint(spec: TokenInputs) -> dict[str, Any]:
     """Outputs of a freshly minted token for `spec`."""
+    from . import registry  # the HTTP stack loads only for calls to GitHub, never in check/diff
+
     app = registry.client_for(spec.issuer, spec.private_key, spec.base_url)
     installation_id = spec.installation_id
     if installation_id is None:
@@ -108,6 +109,9 @@ def still_live(outs: Mapping[str, Any], now: float | None = None) -> bool:
     """
     if renewal.is_dead(outs, github_now(outs, now)):
         return False
+    from . import client as github
+    from . import registry
+
     transport = registry.transport_for(str(outs["base_url"]))
     return github.token_is_live(transport, str(outs["token"]))
 
@@ -117,6 +121,9 @@ def revoke(outs: Mapping[str, Any], now: float | None = None) -> None:
     if outs.get("revoke_on_delete") is False or renewal.is_dead(outs, github_now(outs, now)):
         return
     try:
+        from . import client as github
+        from . import registry
+
         github.revoke_token(registry.transport_for(str(outs["base_url"])), str(outs["token"]))
     except GitHubAppTokenError as err:
         installation = outs.get("installation_id")

@@ -233,7 +233,7 @@ def revoke_on_delete(value: Any) -> bool:
 def private_key(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError("private_key", "must be the app's PEM private key text")
-    load_private_key(value)
+    load_private_key(value, validate=False)  # create proves the key before signing
     return value
 
 
