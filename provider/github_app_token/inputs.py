@@ -100,7 +100,9 @@ def _check(spec: Input, value: Any) -> tuple[Any, tuple[str, str] | None]:
         if spec.role != "key":
             return None, None
         env = " / ".join(spec.env)
-        return None, (spec.name, f"is required: pass the app's PEM private key (or set {env})")
+        return None, (spec.name, f"is required: pass the app's PEM private key, set {env}, or "
+                                 "give it once per stack: pulumi config set --secret "
+                                 "github-app-token:privateKey")
     try:
         return VALIDATORS[spec.name](value), None
     except ConfigError as err:

@@ -162,3 +162,28 @@ def test_destroy_revokes_and_empties_the_stack(gh, h: Harness) -> None:
     assert gh.token_state(token) == "revoked"
     assert not stack.export_stack().deployment.get("resources")
     ledger(gh, stack)
+
+
+def test_the_key_given_once_per_stack_never_enters_state(gh, h: Harness) -> None:
+    def run() -> None:
+        token = InstallationToken("ci", app_id=gh.app_id, installation_id=gh.installation_id,
+                                  base_url=gh.base_url, repositories=["infra"])
+        pulumi.export("token", token.token)
+
+    stack = h.inline(run)
+    stack.set_config("github-app-token:privateKey",
+                     auto.ConfigValue(gh.private_key_pem, secret=True))
+    assert h.up(stack).summary.result == "succeeded"
+    token = current_token(stack)
+    [resource] = [r for r in h.stored_resources() if r["type"] == TOKEN_TYPE]
+    assert "private_key" not in resource["inputs"] and "private_key" not in resource["outputs"]
+
+    rotated = gh.add_key()  # a key rotation: an in-place update that mints nothing
+    stack.set_config("github-app-token:privateKey", auto.ConfigValue(rotated, secret=True))
+    assert h.up(stack).summary.resource_changes == {"same": 1, "update": 1}
+    assert current_token(stack) == token
+    for text in (h.raw_state(), "\n".join(h.output), h.provider_stderr()):
+        assert_no_secret(text, token, gh.private_key_pem, rotated)
+    ledger(gh, stack)
+    stack.destroy(color="never")
+    assert gh.token_state(token) == "revoked"
