@@ -5,7 +5,8 @@ Every kind is a stack of the same project (benchmarks/stack) on one local file b
 each round per kind: up (creates), preview, no-op up, then an untimed destroy. The emulator's
 request log is read around preview and no-op up: both must send GitHub nothing.
 
-A new face (e.g. the YAML plugin) plugs in as another `Kind` in `KINDS`.
+The plugin face is the `token-yaml` kind: a `runtime: yaml` stack of the same tokens, the app
+and key in provider configuration.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,20 +35,33 @@ class Kind:
 
     name: str
     config: dict[str, str] = field(default_factory=dict)
-    project: Callable[[Path], None] | None = None
+    project: Callable[[Path, int], None] | None = None
     key_config: str = "privateKey"
     """The stack config key the private key is stored under, as a secret."""
     pythonpath: str | None = None
     """Put first on PYTHONPATH, e.g. another revision's `provider/` (see `baseline`)."""
+    provider_config: bool = False
+    """The app id and API root go to the plugin's provider configuration too."""
 
 
-def python_project(directory: Path) -> None:
+def python_project(directory: Path, _count: int) -> None:
     shutil.copy(ROOT / "benchmarks" / "stack" / "__main__.py", directory / "__main__.py")
     venv = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv")
     (directory / "Pulumi.yaml").write_text(
         "name: bench\nruntime:\n  name: python\n  options:\n    toolchain: pip\n"
         f"    virtualenv: {venv}\n"
     )
+
+
+def yaml_project(directory: Path, count: int) -> None:
+    """`count` plugin tokens with the same inputs; YAML has no loops, so they are written out."""
+    resources = "".join(
+        f"  r{index}:\n    type: github-app-token:index:InstallationToken\n"
+        "    properties:\n      installationId: ${installationId}\n"
+        for index in range(count))
+    (directory / "Pulumi.yaml").write_text(
+        "name: bench\nruntime: yaml\nconfig:\n  installationId:\n    type: integer\n"
+        f"resources:\n{resources}")
 
 
 KINDS: dict[str, Kind] = {
@@ -57,6 +72,9 @@ KINDS: dict[str, Kind] = {
     # The key once per stack: the provider reads it in configure(), resources carry none.
     "token-config": Kind("token-config", {"kind": "token-config"}, python_project,
                          key_config="github-app-token:privateKey"),
+    # The plugin face: the same tokens from a YAML program, app and key in provider config.
+    "token-yaml": Kind("token-yaml", {}, yaml_project,
+                       key_config="github-app-token:privateKey", provider_config=True),
 }
 
 
@@ -107,6 +125,8 @@ class Workspace:
                 p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
         }
         self.env.pop("GITHUB_APP_TOKEN_EMULATOR_URL", None)  # no timewarp launcher here
+        # The plugin executable sits beside this interpreter (a console script of the venv).
+        self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env['PATH']}"
 
     def pulumi(self, kind: str, *args: str, stdin: str | None = None) -> tuple[float, float]:
         """(wall, CPU) seconds of one CLI command, CPU summed over every process it reaped."""
@@ -131,12 +151,16 @@ class Workspace:
         directory = self.work / kind.name
         directory.mkdir()
         assert kind.project is not None
-        kind.project(directory)
+        kind.project(directory, self.count)
         self.pulumi(kind.name, "stack", "init", kind.name)  # selects it in this directory
         values = {
             **kind.config, "count": str(self.count), "appId": str(self.gh.app_id),
             "installationId": str(self.gh.installation_id), "baseUrl": self.gh.base_url,
         }
+        if kind.provider_config:
+            values.update({"github-app-token:appId": str(self.gh.app_id),
+                           "github-app-token:baseUrl": self.gh.base_url})
+            values = {k: v for k, v in values.items() if k not in ("count", "appId", "baseUrl")}
         for key, value in values.items():
             self.pulumi(kind.name, "config", "set", key, value)
         # Through stdin: the key never appears on a command line.

@@ -41,7 +41,7 @@ class Plan:
 
 
 FULL = Plan(((1, 0.0), (16, 0.0), (1, 0.05), (16, 0.05)), 5, {1: 20, 16: 64}, "all",
-            ("token", "token-config", "trivial", "trivial-key"), 100, 3, 5)
+            ("token", "token-config", "token-yaml", "trivial", "trivial-key"), 100, 3, 5)
 QUICK = Plan(((1, 0.0),), 3, {1: 10}, "pygithub", ("token", "trivial"), 20, 1, 1)
 
 TARGETS = {"create/floor": 1.05, "create/pygithub": 0.05, "create/githubkit": 0.05,

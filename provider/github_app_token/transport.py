@@ -92,8 +92,11 @@ def origin(url: str | None) -> str:
     return f"{parsed.scheme or 'https'}://{parsed.host}{port}"
 
 
-def _session(retry: retries.GitHubRetry) -> requests.Session:
+def _session(retry: retries.GitHubRetry, *, environment: bool) -> requests.Session:
     session = requests.Session()
+    # Plain http to loopback needs nothing from the environment (no proxy, no CA, no netrc);
+    # skipping requests' per-request scan of it is a tenth of a loopback mint.
+    session.trust_env = environment
     # Pulumi calls from 4 threads and tests from 16: keep that many connections alive.
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
     session.mount("https://", adapter)
@@ -172,7 +175,8 @@ class Transport:
                               "http is allowed only on loopback")
         self.timeout = timeout
         """Seconds per operation; None reads GITHUB_APP_TOKEN_TIMEOUT at each operation."""
-        self._session = _session(retry or retries.policy())
+        plain_loopback = self.loopback and parsed.scheme == "http"
+        self._session = _session(retry or retries.policy(), environment=not plain_loopback)
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
