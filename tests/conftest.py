@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,29 @@ def gh() -> Iterator[Emulator]:
 
     with Emulator() as emulator:
         yield emulator
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _key_pool() -> Iterator[None]:
+    """Emulators reuse a pool of real RSA keys made once per run, in turn.
+
+    Making a 2048-bit key costs ~50 ms, and every new key costs the client a full RSA
+    validation: per test, that was most of the suite's time. Keys rotate through 64, so one
+    emulator (or two made in a row) never sees the same key twice.
+    """
+    from github_app_emulator import keys
+
+    real, pool, turn = keys.generate, [], itertools.count()
+
+    def pooled():  # type: ignore[no-untyped-def]
+        index = next(turn) % 64
+        if index == len(pool):
+            pool.append(real())
+        return pool[index]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "generate", pooled)
+        yield
 
 
 @pytest.fixture(autouse=True)
