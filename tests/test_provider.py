@@ -11,7 +11,13 @@ from pulumi.output import Unknown
 
 from github_app_emulator.faults import MALFORMED
 from github_app_token import InstallationTokenProvider, clock, lifecycle
-from github_app_token.errors import GitHubAppTokenError, RevokeError, ValidationError
+from github_app_token.errors import (
+    AuthError,
+    GitHubAppTokenError,
+    RevokeError,
+    TransportError,
+    ValidationError,
+)
 
 from .support.ledger import assert_ledger
 from .support.secrets import assert_no_secret, new_rsa_pem
@@ -186,7 +192,7 @@ def test_read_drops_an_expired_token_without_asking_github(gh, later) -> None:
 def test_read_never_drops_a_live_token_on_a_network_error(gh, monkeypatch) -> None:
     id_, outs = create(gh)
     gh.inject("reset", count=50)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(TransportError) as info:
         PROVIDER.read(id_, outs)
     assert "GET /installation/repositories" in str(info.value)
     assert_no_secret(str(info.value), outs["token"])
@@ -243,7 +249,7 @@ def test_sixteen_parallel_creates_on_one_provider(gh) -> None:
 
 def test_wrong_key_error_is_secret_free(gh) -> None:
     pem = new_rsa_pem()
-    with pytest.raises(Exception) as info:
+    with pytest.raises(AuthError) as info:
         create(gh, private_key=pem)
     assert "does not belong to GitHub App" in str(info.value)
     assert_no_secret(str(info.value), pem)
