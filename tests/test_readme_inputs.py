@@ -28,7 +28,8 @@ def _type(schema: dict[str, Any]) -> str:
 
 
 def _default(spec: Input) -> str:
-    sources = [f"`{var}`" + (" (a path)" if var.endswith("_FILE") else "") for var in spec.env]
+    sources = [f"`{var}`" + (" (the key's text or a path)" if var.endswith("_FILE") else "")
+               for var in spec.env]
     if spec.default is not None:
         sources.append(f"`{json.dumps(spec.default).strip(chr(34))}`")
     return ", else ".join(sources)

@@ -12,9 +12,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from github_app_token import InstallationToken, InstallationTokenArgs
 from github_app_token.declaration import INPUTS, OUTPUTS
-from github_app_token.errors import ConfigError
-from github_app_token.keys import MAX_PEM
-from github_app_token.resource import RESULTS, with_env_fallbacks
+from github_app_token.resource import RESULTS
 
 from .support.secrets import new_rsa_pem
 
@@ -117,59 +115,8 @@ def test_environment_fallbacks(monitor: RecordingMonitor, monkeypatch, tmp_path)
     return tok.token.apply(check)
 
 
-def test_explicit_inputs_beat_the_environment() -> None:
-    env = {"GITHUB_APP_ID": "1", "GITHUB_APP_INSTALLATION_ID": "2",
-           "GITHUB_APP_PRIVATE_KEY": "env-key", "GITHUB_BASE_URL": "https://env"}
-    args = with_env_fallbacks(
-        InstallationTokenArgs(client_id="Iv1.x", owner="o", private_key="k",
-                              base_url="https://mine"), env)
-    assert (args.app_id, args.installation_id, args.private_key, args.base_url) == (
-        None, None, "k", "https://mine")
-    filled = with_env_fallbacks(InstallationTokenArgs(), env)
-    assert (filled.app_id, filled.installation_id, filled.private_key, filled.base_url) == (
-        "1", "2", "env-key", "https://env")
-
-
-def test_pem_file_wins_over_private_key_text(tmp_path) -> None:
-    path = tmp_path / "k.pem"
-    path.write_text("from-file")
-    args = with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": str(path),
-                                                        "GITHUB_APP_PRIVATE_KEY": "text"})
-    assert args.private_key == "from-file"
-
-
-def test_unreadable_pem_file_names_the_property() -> None:
-    with pytest.raises(ConfigError) as info:
-        with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": "/nonexistent.pem"})
-    assert info.value.property == "private_key"
-    assert "GITHUB_APP_PEM_FILE" in str(info.value)
-
-
 def test_args_and_outputs_follow_the_declaration() -> None:
     assert [f.name for f in fields(InstallationTokenArgs)] == [spec.name for spec in INPUTS]
     annotated = set(InstallationToken.__annotations__)
     assert {out.name for out in OUTPUTS} <= annotated
     assert set(RESULTS) == {out.name for out in OUTPUTS} - {spec.name for spec in INPUTS}
-
-
-def test_every_declared_environment_variable_is_read() -> None:
-    env = {var: f"from-{var}" for spec in INPUTS for var in spec.env if not var.endswith("_FILE")}
-    filled = with_env_fallbacks(InstallationTokenArgs(), env)
-    for spec in INPUTS:
-        plain = [var for var in spec.env if not var.endswith("_FILE")]
-        assert getattr(filled, spec.name) == (f"from-{plain[0]}" if plain else None)
-
-
-def test_an_issuer_or_selector_blocks_the_environment_for_its_role() -> None:
-    env = {"GITHUB_APP_ID": "1", "GITHUB_APP_INSTALLATION_ID": "2"}
-    args = with_env_fallbacks(InstallationTokenArgs(client_id="Iv1.x", repository="o/r"), env)
-    assert args.app_id is None and args.installation_id is None
-
-
-def test_pem_file_reads_are_bounded_and_clean(tmp_path) -> None:
-    zeros = with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": "/dev/zero"})
-    assert len(zeros.private_key) == MAX_PEM + 1  # then refused by check, by size
-    binary = tmp_path / "k.der"
-    binary.write_bytes(b"\xff\xfe\x00" * 10)
-    with pytest.raises(ConfigError, match="not UTF-8"):
-        with_env_fallbacks(InstallationTokenArgs(), {"GITHUB_APP_PEM_FILE": str(binary)})

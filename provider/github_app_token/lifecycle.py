@@ -1,7 +1,8 @@
-"""The token's lifecycle, Pulumi-free: mint, plan, update, verify and revoke.
+"""The token's lifecycle, Pulumi-free: look up, mint, plan, update, verify and revoke.
 
-The dynamic provider and the provider plugin are thin faces over these functions. State is
-a plain dict of outputs (snake_case names of declaration.OUTPUTS plus the echoed inputs).
+Every face (the dynamic provider, the provider plugin) is a thin layer over these functions.
+State is a plain dict of outputs (snake_case names of declaration.OUTPUTS plus the echoed
+inputs).
 
 Expiry is decided on GitHub's clock: `clock_offset` (seconds GitHub's clock is ahead of
 ours, measured at mint) is kept in state, so a machine whose clock is off neither drops,
@@ -56,6 +57,20 @@ def mint(spec: TokenInputs) -> dict[str, Any]:
         "key_fingerprint": app.key_fingerprint,
         "clock_offset": float(token.clock_offset),
     }
+
+
+def lookup(spec: TokenInputs) -> dict[str, Any]:
+    """The installation `spec` selects: id, account, permissions, repository selection."""
+    from . import registry
+
+    app = registry.client_for(spec.issuer, spec.private_key, spec.base_url)
+    if spec.installation_id is not None:
+        found = app.get_installation(spec.installation_id)
+    else:
+        found = app.find_installation(owner=spec.owner, repository=spec.repository)
+    return {"installation_id": found.id, "account": found.account,
+            "permissions": dict(found.permissions),
+            "repository_selection": found.repository_selection}
 
 
 def new_id(outs: Mapping[str, Any]) -> str:

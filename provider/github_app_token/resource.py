@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -10,9 +9,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from .declaration import BY_NAME, INPUTS, OUTPUTS, named
-from .errors import ConfigError
-from .keys import MAX_PEM
+from . import environment
+from .declaration import BY_NAME, OUTPUTS
 from .provider import InstallationTokenProvider
 
 RESULTS = tuple(out.name for out in OUTPUTS if out.name not in BY_NAME)
@@ -27,9 +25,9 @@ class InstallationTokenArgs:
     `installation_id` / `owner` / `repository` (the installation) must be given.
     When not given, these are read from the environment, with the pulumi-github
     provider's names: `app_id` from GITHUB_APP_ID, `installation_id` from
-    GITHUB_APP_INSTALLATION_ID, `private_key` from the file named by
-    GITHUB_APP_PEM_FILE or else from GITHUB_APP_PRIVATE_KEY, and `base_url` from
-    GITHUB_BASE_URL.
+    GITHUB_APP_INSTALLATION_ID, `private_key` from GITHUB_APP_PEM_FILE (the
+    key's text, or the path of a file holding it) or else GITHUB_APP_PRIVATE_KEY, and
+    `base_url` from GITHUB_BASE_URL.
     """
 
     app_id: pulumi.Input[int | str] | None = None
@@ -55,36 +53,11 @@ class InstallationTokenArgs:
     """Revoke the token on destroy and when it is superseded (default true)."""
 
 
-def _env_value(name: str, var: str, environ: Mapping[str, str]) -> str | None:
-    """The variable's value; for a `_FILE` variable, the text of the file it names."""
-    value = environ.get(var) or None
-    if value is None or not var.endswith("_FILE"):
-        return value
-    try:
-        with open(os.path.expanduser(value), encoding="utf-8") as handle:
-            return handle.read(MAX_PEM + 1)  # bounded: a longer text is refused by the check
-    except (OSError, UnicodeDecodeError) as err:
-        why = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
-        raise ConfigError(
-            name, f"{var}={value!r} could not be read ({why}); point it at a readable file"
-        ) from None
-
-
 def with_env_fallbacks(
     args: InstallationTokenArgs, environ: Mapping[str, str] | None = None
 ) -> InstallationTokenArgs:
     """`args` with unset inputs filled from the environment, as the declaration says."""
-    env = os.environ if environ is None else environ
-    values = {f.name: getattr(args, f.name) for f in fields(args)}
-    for spec in INPUTS:
-        # An issuer or selector comes from the environment only when none of its role is set.
-        group = named(spec.role) if spec.role in ("issuer", "selector") else (spec.name,)
-        if not spec.env or any(values[name] is not None for name in group):
-            continue
-        values[spec.name] = next(
-            (v for var in spec.env if (v := _env_value(spec.name, var, env)) is not None), None
-        )
-    return InstallationTokenArgs(**values)
+    return InstallationTokenArgs(**environment.fill(vars(args), environ))
 
 
 class InstallationToken(Resource, module="github", name="InstallationToken"):

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import environment
 from ..declaration import INPUTS
 from ..errors import ConfigError
 from ..inputs import check_inputs
 from ..keys import fingerprint, load_private_key
-from ..resource import InstallationTokenArgs, with_env_fallbacks
 from .wire import is_unknown, wire_name, wire_text
 
 NAMES = tuple(spec.name for spec in INPUTS if spec.provider_config)
@@ -53,9 +53,7 @@ def from_settings(args: Mapping[str, Any], variables: Mapping[str, str]) -> Prov
         wire = wire_name(name)
         if values[name] is None and variables.get(_VARIABLE + wire):
             values[name] = variables[_VARIABLE + wire]
-    # installation_id=0 keeps the selector fallback off: each resource names its installation.
-    filled = with_env_fallbacks(InstallationTokenArgs(**values, installation_id=0))
-    return ProviderConfig(**{name: getattr(filled, name) for name in NAMES})
+    return ProviderConfig(**environment.fill(values))
 
 
 def problems(config: ProviderConfig) -> list[tuple[str, str]]:

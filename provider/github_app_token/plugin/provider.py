@@ -33,7 +33,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from .. import lifecycle, registry
+from .. import lifecycle
 from ..errors import ConfigError, GitHubAppTokenError
 from ..inputs import check_inputs, parse_inputs
 from . import config as settings
@@ -168,17 +168,5 @@ class InstallationTokenPlugin(Provider):
         _, problems = check_inputs(props)
         if problems:
             return InvokeResponse(failures=_failures(problems))
-        found = await _run(_installation, parse_inputs(props))
+        found = await _run(lifecycle.lookup, parse_inputs(props))
         return InvokeResponse(return_value=to_wire(found))
-
-
-def _installation(spec: Any) -> dict[str, Any]:
-    app = registry.client_for(spec.issuer, spec.private_key, spec.base_url)
-    if spec.installation_id is not None:
-        found = app.get_installation(spec.installation_id)
-    else:
-        found = app.find_installation(owner=spec.owner, repository=spec.repository)
-    return {"installation_id": found.id, "account": found.account,
-            "permissions": dict(found.permissions),
-            "repository_selection": found.repository_selection}
-

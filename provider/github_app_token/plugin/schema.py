@@ -22,8 +22,8 @@ PERMISSIONS = {"type": "object", "additionalProperties": STRING}
 
 _ENV_NOTE = {
     "app_id": " Falls back to GITHUB_APP_ID.",
-    "private_key": " Falls back to the file named by GITHUB_APP_PEM_FILE, else "
-                   "GITHUB_APP_PRIVATE_KEY.",
+    "private_key": " Falls back to GITHUB_APP_PEM_FILE (the key's text, or the "
+                   "path of a file holding it), else GITHUB_APP_PRIVATE_KEY.",
     "base_url": " Falls back to GITHUB_BASE_URL.",
 }
 
