@@ -66,13 +66,13 @@ class Plugin:
     """The installed provider executable, handshaken and connected over mTLS."""
 
     def __init__(self, tmp_path: Path, env: dict[str, str] | None = None,
-                 cert: tuple[bytes, bytes] | None = None) -> None:
+                 cert: tuple[bytes, bytes] | None = None, exe: Path = EXE) -> None:
         self.stderr_path = tmp_path / "provider.stderr"
         self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in close()
         cert_pem, key_pem = client_certificate()
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TF_"))}
         self.process = subprocess.Popen(
-            [str(EXE)], stdout=subprocess.PIPE, stderr=self._stderr, env={
+            [str(exe)], stdout=subprocess.PIPE, stderr=self._stderr, env={
                 **clean, **COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                 "PLUGIN_CLIENT_CERT": cert_pem.decode(), **(env or {})})
         assert self.process.stdout is not None
@@ -130,6 +130,8 @@ class Plugin:
 
     def close(self) -> bytes:
         """Stop the process (if still running); returns everything it wrote to stderr."""
+        if self.loop.is_closed():
+            return self.stderr_path.read_bytes()
         self.channel.close()
         self.loop.close()
         if self.process.poll() is None:
