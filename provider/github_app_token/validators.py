@@ -12,7 +12,6 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from . import permissions as catalogue
