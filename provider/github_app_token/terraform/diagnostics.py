@@ -132,19 +132,20 @@ class _Collector(logging.Handler):
 
 
 def install_collector(logger: str = "github_app_token") -> None:
-    """Collect WARNING records of `logger`; everything logged also goes to stderr."""
+    """Collect WARNING records of `logger` (once); everything logged also goes to stderr."""
+    target = logging.getLogger(logger)
+    if any(isinstance(h, _Collector) for h in target.handlers):
+        return
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    collector = _Collector(logging.WARNING)
-    target = logging.getLogger(logger)
-    if not any(isinstance(h, _Collector) for h in target.handlers):
-        target.addHandler(collector)
+    target.addHandler(_Collector(logging.WARNING))
 
 
 @contextmanager
 def capture() -> Iterator[list[Diagnostic]]:
     """Within the block, warnings logged (in this task or its threads) become diagnostics,
     appended to the yielded list when the block ends."""
+    install_collector()
     records: list[logging.LogRecord] = []
     token = _SINK.set(records)
     found: list[Diagnostic] = []
