@@ -9,6 +9,7 @@ TF_LOG at trace) is searched for the key and for ephemeral tokens.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ import pytest
 
 from ..support.ledger import assert_ledger
 from ..support.secrets import assert_no_secret
-from .workspace import TOKEN_PREFIX, Workspace, write_clock_launcher
+from .workspace import EXE, SOURCE, TOKEN_PREFIX, Workspace, write_clock_launcher
 
 if TYPE_CHECKING:
     from github_app_emulator import Emulator
@@ -248,3 +249,37 @@ provider "githubapp" {
     ws.run("apply", "-no-color", "-auto-approve", "tfplan", env=env)
     assert_ledger(gh, [])
     assert_nothing_leaked(gh, ws)
+
+
+def test_installed_from_a_filesystem_mirror(gh: Emulator, ws: Workspace) -> None:
+    # The docs' second route: the executable laid out as a registry would, then `tofu init`.
+    target = ws.root / "mirror" / "registry.opentofu.org" / "githubapp" / "githubapp" / "0.1.0"
+    (target / "linux_amd64").mkdir(parents=True)
+    shutil.copy(EXE, target / "linux_amd64" / EXE.name)
+    rc = ws.root / "mirror.rc"
+    rc.write_text(f"""provider_installation {{
+  filesystem_mirror {{
+    path    = "{ws.root / 'mirror'}"
+    include = ["registry.opentofu.org/githubapp/*"]
+  }}
+  direct {{
+    exclude = ["registry.opentofu.org/githubapp/*"]
+  }}
+}}
+""")
+    ws.write(f"""
+provider "githubapp" {{}}
+
+data "githubapp_installation" "org" {{
+  repository = "{gh.account}/infra"
+}}
+
+output "installation_id" {{
+  value = data.githubapp_installation.org.installation_id
+}}
+""")
+    env = {"TF_CLI_CONFIG_FILE": str(rc)}
+    ws.run("init", "-no-color", env=env)
+    assert SOURCE in (ws.dir / ".terraform.lock.hcl").read_text()
+    ws.run("apply", "-auto-approve", "-no-color", env=env)
+    assert ws.state()["outputs"]["installation_id"]["value"] == gh.installation_id

@@ -58,7 +58,7 @@ def _kind(table: dict[str, Any], type_name: str) -> Any:
     if kind is None:
         from .diagnostics import error
 
-        raise _Failed([error("Unknown type", f"this provider has no {type_name!r}")])
+        raise _Failed([error("Unknown type", f"this provider has no {type_name}")])
     return kind
 
 
