@@ -44,7 +44,7 @@ def test_cty_types_come_from_the_declaration_fragments() -> None:
 @pytest.mark.parametrize("text", [
     "-----BEGIN " + "RSA PRIVATE KEY-----", "ghs" + "_" + "a1" * 10,
     "eyJ" + "hbGciOiJSUzI1NiJ9.eyJpc3MiOjF9.c2lnbmF0dXJl", "github_pat" + "_" + "B" * 20,
-    "MII" + "EowIBAAKCAQEA" + "x" * 20])
+    "MII" + "EowIBAAKCAQEA" + "x" * 30])
 def test_secret_shaped_values(text: str) -> None:
     assert diagnostics.secret_shaped(text)
     assert diagnostics.secret_shaped({"permissions": {text: "read"}})

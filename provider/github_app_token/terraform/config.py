@@ -80,7 +80,6 @@ def problems(settings: Settings, written: Mapping[str, Any]) -> list[diagnostics
     return out
 
 
-
 def check(settings: Settings, arguments: Mapping[str, Any]
           ) -> tuple[dict[str, Any], list[diagnostics.Diagnostic]]:
     """A kind's normalised inputs, and a diagnostic for each problem the core finds.
