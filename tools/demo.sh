@@ -103,7 +103,7 @@ export TF_CLI_CONFIG_FILE="$DEMO/tofu/tofu.rc" TF_IN_AUTOMATION=1 CHECKPOINT_DIS
 export GITHUB_APP_ID="$(field app_id)" GITHUB_APP_PEM_FILE="$(field private_key_path)" GITHUB_BASE_URL="$BASE_URL"
 export TF_VAR_state_passphrase="demo passphrase, 16+ characters"
 cd "$DEMO/tofu/ephemeral"
-"$TOFU" apply -auto-approve -no-color -var "owner=$(field account)" | grep -vE '^$|dev_overrides|development overrides|^ - |^The following|^Skip|provider install|published releases|locally-built|^ *╵|^ *│' || true
+"$TOFU" apply -auto-approve -no-color -var "owner=$(field account)" | sed -n '/: Reading\.\.\./,$p' | grep -v '^$' || true
 step "OpenTofu 1/2: tofu apply of examples/terraform/ephemeral minted a token in the plan phase and one in the apply phase, used one with curl, and revoked both; GitHub's ledger: $(control GET ledger)"
 cd "$DEMO/tofu/managed"
 "$TOFU" apply -auto-approve -no-color -var "repository=$(field account)/infra" >/dev/null
