@@ -142,9 +142,9 @@ def test_diff_makes_no_network_calls(gh) -> None:
     assert gh.requests == []
 
 
-def test_diff_replaces_a_token_inside_the_renewal_window(gh) -> None:
-    gh.token_lifetime = 1700  # minted already inside the default 1800 s window
+def test_diff_replaces_a_token_inside_the_renewal_window(gh, later) -> None:
     id_, outs = create(gh)
+    later(3600 - 1700)  # 1700 s left: inside the default 1800 s window
     gh.clear_log()
     assert PROVIDER.diff(id_, outs, news(gh)).replaces == ["expires_at"]
     assert PROVIDER.diff(id_, outs, news(gh, renew_before=1600)).replaces == []

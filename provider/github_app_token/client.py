@@ -166,7 +166,8 @@ class GitHubAppClient:
         for attempt in range(2):
             jwt = self._jwts.get(clock.now() + self._offset)
             reply = self.transport.send(method, path, jwt, deadline, body)
-            if reply.github_offset is not None:
+            # A Date more than a day off ours is not GitHub's clock: sign on ours.
+            if clock.believable(reply.github_offset) is not None:
                 self._offset = reply.github_offset
             if reply.status != 401 or not responses.error_fields(reply.body)[0].startswith(
                 _SKEW_MESSAGES
