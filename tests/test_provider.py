@@ -251,7 +251,7 @@ def test_wrong_key_error_is_secret_free(gh) -> None:
     pem = new_rsa_pem()
     with pytest.raises(AuthError) as info:
         create(gh, private_key=pem)
-    assert "does not belong to GitHub App" in str(info.value)
+    assert "does not belong to the GitHub App" in str(info.value)
     assert_no_secret(str(info.value), pem)
 
 
