@@ -127,8 +127,8 @@ def test_a_refused_permission_is_named_once_with_no_doubled_period(gh) -> None:
     assert "The permissions requested are not granted to this installation. The" in text
     assert ".." not in text
     assert info.value.hint.startswith(
-        "The installation does not grant actions=write (the installation grants read), "
-        "administration=write (the installation grants none): ")
+        "The installation does not grant actions=write (it grants read), "
+        "administration=write (it grants none): ")
     assert "contents" not in info.value.hint
     # The lookup that names them is made on this error path only, after the refused mint.
     assert [(r.method, r.status) for r in gh.requests] == [("POST", 422), ("GET", 200)]

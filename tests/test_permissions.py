@@ -37,8 +37,8 @@ def test_ungranted_names_what_the_installation_lacks() -> None:
     asked = {"contents": "read", "actions": "write", "issues": "read", "a-secret": "write",
              "checks": "all"}
     assert ungranted(asked, granted) == [
-        "actions=write (the installation grants read)",
-        "issues=read (the installation grants none)",
+        "actions=write (it grants read)",
+        "issues=read (it grants none)",
     ]
 
 

@@ -110,10 +110,10 @@ def ungranted(asked: Mapping[str, str], granted: Mapping[str, str]) -> list[str]
     """
     out = []
     for name, level in asked.items():
-        if name not in CATALOGUE or level not in _RANK:
+        if not (isinstance(name, str) and isinstance(level, str)) or name not in CATALOGUE or (
+                level not in _RANK):
             continue
         has = granted.get(name)
         if has not in _RANK or _RANK[level] > _RANK[has]:
-            out.append(f"{name}={level} (the installation grants "
-                       f"{has if has in _RANK else 'none'})")
+            out.append(f"{name}={level} (it grants {has if has in _RANK else 'none'})")
     return out
