@@ -21,7 +21,8 @@ URLS = st.builds(
     st.sampled_from(["http", "https", "HTTPS", "Https", "ftp"]),
     HOSTS,
     st.one_of(st.just(""), st.from_regex(r":[0-9]{0,6}", fullmatch=True)),
-    st.from_regex(r"(/[A-Za-z0-9._~%-]{0,8}){0,4}/?", fullmatch=True),
+    st.one_of(st.from_regex(r"(/[A-Za-z0-9._~%-]{0,8}){0,4}/?", fullmatch=True),
+              st.sampled_from(["/api/v3", "/api/v3/", "/x/api/v3"])),
 )
 
 

@@ -56,7 +56,7 @@ def managed(gh: Emulator, **overrides: Any) -> dict[str, Any]:
 MANAGED = ("id", "installation_id", "owner", "repository", "repositories", "repository_ids",
            "permissions", "renew_before", "revoke_on_delete", "app_id", "client_id", "base_url",
            "token", "expires_at", "repository_selection", "granted_permissions",
-           "granted_repositories", "key_fingerprint", "clock_offset")
+           "granted_repositories", "key_fingerprint", "clock_offset", "lifetime")
 
 
 def details(response: Any) -> list[str]:

@@ -35,7 +35,8 @@ _DOCS = {
                 "`https://HOST/api/v3` for GitHub Enterprise Server. Falls back to "
                 "GITHUB_BASE_URL.",
     "renew_before": "Plan a replacement when fewer than this many seconds of the token remain "
-                    "by GitHub's clock (0 to 3300; default 1800). Use with "
+                    "by GitHub's clock (0 to 3300; default 1800), or fewer than half its "
+                    "granted `lifetime` when that is less. Use with "
                     "`lifecycle { create_before_destroy = true }`.",
     "revoke_on_delete": "Revoke the token when it is destroyed or replaced (default true).",
     "installation_id": "The installation to mint for. Exactly one of `installation_id`, "
@@ -93,7 +94,8 @@ MANAGED_TOKEN: tuple[Attribute, ...] = (
     Attribute("id", STRING, "A random id; it never contains or reveals the token.", "computed"),
     *arguments(*SELECTORS, *SCOPE, "renew_before", "revoke_on_delete"),
     *results(*FROM_PROVIDER, "token", "expires_at", "repository_selection",
-             "granted_permissions", "granted_repositories", "key_fingerprint", "clock_offset"),
+             "granted_permissions", "granted_repositories", "key_fingerprint", "clock_offset",
+             "lifetime"),
 )
 INSTALLATION_DATA: tuple[Attribute, ...] = (
     *arguments(*SELECTORS),
