@@ -12,7 +12,7 @@ from ..support.secrets import new_rsa_pem
 HEAVY = ("pulumi", "requests", "urllib3", "http.client", "github_app_token.client", "jwt")
 
 PROBE = r"""
-import asyncio, json, sys
+import asyncio, datetime, json, sys
 import github_app_token.terraform.server as server
 loaded = {"handshake": [m for m in HEAVY if m in sys.modules]}
 from github_app_token.terraform import tfplugin6_pb2 as pb
@@ -28,8 +28,10 @@ config = encode({"installation_id": 2, "permissions": {"contents": "read"}},
 prior = encode({"id": "2-x", "installation_id": 2, "permissions": {"contents": "read"},
                 "renew_before": 1800, "revoke_on_delete": True, "app_id": 1,
                 "base_url": "http://127.0.0.1:9", "token": "t",
-                "expires_at": "2999-01-01T00:00:00Z", "clock_offset": 0.0,
-                "key_fingerprint": "?"}, names(MANAGED_TOKEN))
+                "expires_at": (datetime.datetime.now(datetime.timezone.utc)
+                               + datetime.timedelta(seconds=3000)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "clock_offset": 0.0, "lifetime": 3600, "key_fingerprint": "?"},
+               names(MANAGED_TOKEN))
 
 async def calls():
     found = []
@@ -45,7 +47,8 @@ async def calls():
             proposed_new_state=config))).diagnostics
     return found
 
-assert not asyncio.run(calls())
+found = asyncio.run(calls())
+assert not found, found
 loaded["validate and plan"] = [m for m in HEAVY if m in sys.modules]
 print(json.dumps(loaded))
 """

@@ -209,7 +209,7 @@ provider "githubapp" {{}}
         done = ws.run(*command, ok=False)
         said = words(done.stderr)
         assert done.returncode == 1 and "Error: Invalid permissions" in said
-        assert "'contens' is not a GitHub App permission; did you mean 'contents'?" in said
+        assert "is not a GitHub App permission; did you mean 'contents'?" in said
         # The attribute path points OpenTofu at the line: it shows it.
         assert 'on main.tf line 12' in said and 'permissions = { contens = "read" }' in said
         assert "Traceback" not in said
