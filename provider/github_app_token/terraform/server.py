@@ -17,14 +17,18 @@ import socket
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
+from importlib import import_module
 from typing import Any
 
 from grpclib.const import Cardinality, Handler
 from grpclib.encoding.proto import ProtoCodec
 from grpclib.server import Server, Stream
 
+from ..errors import GitHubAppTokenError
 from . import tfplugin6_pb2 as pb
+from .diagnostics import capture, error, from_error, path, unexpected
 from .handshake import GoPlugin, HandshakeError, client_cert_from, handshake_line, tls_context
+from .values import decode, encode
 
 # ---- tfplugin6.Provider --------------------------------------------------------------------
 
@@ -39,9 +43,6 @@ class _Failed(Exception):
 async def _run(func: Callable[..., Any], *args: Any, config: dict[str, Any] | None = None) -> Any:
     """`func(*args)` in a worker thread (the loop stays free for other RPCs), our errors as
     diagnostics; `config` holds the values an attribute path would point at."""
-    from ..errors import GitHubAppTokenError
-    from .diagnostics import from_error
-
     try:
         return await asyncio.to_thread(func, *args)
     except GitHubAppTokenError as err:
@@ -53,13 +54,22 @@ def _check(found: list[pb.Diagnostic]) -> None:
         raise _Failed(found)
 
 
-def _kind(table: dict[str, Any], type_name: str) -> Any:
-    kind = table.get(type_name)
-    if kind is None:
-        from .diagnostics import error
+def _kind(category: str, type_name: str) -> Any:
+    """The module of the kind `type_name` names (loaded at first use), or an error."""
+    from .schema import INSTALLATION, TOKEN
 
-        raise _Failed([error("Unknown type", f"this provider has no {type_name}")])
-    return kind
+    modules = {("resource", TOKEN): "managed", ("ephemeral", TOKEN): "ephemeral",
+               ("data source", INSTALLATION): "installation"}
+    module = modules.get((category, type_name))
+    if module is None:
+        raise _Failed([error("Unknown type", f"this provider has no {category} {type_name}")])
+    return import_module(f".{module}", __package__)
+
+
+def _settings_unset() -> Any:
+    from .config import UNSET
+
+    return UNSET
 
 
 class ProviderService:
@@ -78,11 +88,7 @@ class ProviderService:
     @property
     def settings(self) -> Any:
         """The provider block's settings once configured, else the unknown UNSET."""
-        if self._settings is None:
-            from . import config
-
-            return config.UNSET
-        return self._settings
+        return _settings_unset() if self._settings is None else self._settings
 
     def __mapping__(self) -> dict[str, Handler]:
         return {f"/tfplugin6.Provider/{rpc}": Handler(
@@ -94,8 +100,6 @@ class ProviderService:
         response_type = getattr(pb, rpc).Response
 
         async def handle(stream: Stream[Any, Any]) -> None:
-            from .diagnostics import capture, unexpected
-
             request = await stream.recv_message()
             with capture() as warned:
                 try:
@@ -128,16 +132,12 @@ class ProviderService:
 
     async def ValidateProviderConfig(self, request: Any) -> Any:
         from . import config
-        from .values import decode
-
         given = decode(request.config) or {}
         found = config.problems(config.as_written(given), given)
         return pb.ValidateProviderConfig.Response(diagnostics=found)
 
     async def ConfigureProvider(self, request: Any) -> Any:
         from . import config
-        from .values import decode
-
         given = decode(request.config) or {}
         settings = await _run(config.from_config, given, config=given)
         _check(config.problems(settings, given))
@@ -150,33 +150,21 @@ class ProviderService:
     # -- the managed token --
 
     async def ValidateResourceConfig(self, request: Any) -> Any:
-        from . import config
-        from .values import decode
-
-        kind = _kind(_managed(), request.type_name)
-        found = kind.validate(config.UNSET, decode(request.config) or {})
-        return pb.ValidateResourceConfig.Response(diagnostics=found)
+        return pb.ValidateResourceConfig.Response(diagnostics=_validate("resource", request))
 
     async def UpgradeResourceState(self, request: Any) -> Any:
-        from .values import encode
-
-        kind = _kind(_managed(), request.type_name)
+        kind = _kind("resource", request.type_name)
         state = kind.upgrade(request.raw_state.json)
         return pb.UpgradeResourceState.Response(upgraded_state=encode(state, kind.ATTRIBUTES))
 
     async def ReadResource(self, request: Any) -> Any:
-        from .values import decode, encode
-
-        kind = _kind(_managed(), request.type_name)
+        kind = _kind("resource", request.type_name)
         state = await _run(kind.read, decode(request.current_state))
         return pb.ReadResource.Response(new_state=encode(state, kind.ATTRIBUTES),
                                         private=request.private)
 
     async def PlanResourceChange(self, request: Any) -> Any:
-        from .diagnostics import path
-        from .values import decode, encode
-
-        kind = _kind(_managed(), request.type_name)
+        kind = _kind("resource", request.type_name)
         config = decode(request.config)
         planned, replace, found = await _run(
             kind.plan, self.settings, decode(request.prior_state), config, config=config)
@@ -188,9 +176,7 @@ class ProviderService:
             planned_private=request.prior_private)
 
     async def ApplyResourceChange(self, request: Any) -> Any:
-        from .values import decode, encode
-
-        kind = _kind(_managed(), request.type_name)
+        kind = _kind("resource", request.type_name)
         config = decode(request.config)
         state = await _run(kind.apply, self.settings, decode(request.prior_state),
                            decode(request.planned_state), config, config=config)
@@ -198,25 +184,17 @@ class ProviderService:
                                                private=request.planned_private)
 
     async def ImportResourceState(self, request: Any) -> Any:
-        from .diagnostics import error
-
-        kind = _kind(_managed(), request.type_name)
+        kind = _kind("resource", request.type_name)
         raise _Failed([error("Import is not supported", kind.NOT_IMPORTABLE)])
 
     # -- the data source --
 
     async def ValidateDataResourceConfig(self, request: Any) -> Any:
-        from . import config
-        from .values import decode
-
-        kind = _kind(_data_sources(), request.type_name)
-        found = kind.validate(config.UNSET, decode(request.config) or {})
-        return pb.ValidateDataResourceConfig.Response(diagnostics=found)
+        return pb.ValidateDataResourceConfig.Response(
+            diagnostics=_validate("data source", request))
 
     async def ReadDataSource(self, request: Any) -> Any:
-        from .values import decode, encode
-
-        kind = _kind(_data_sources(), request.type_name)
+        kind = _kind("data source", request.type_name)
         config = decode(request.config) or {}
         _check(kind.validate(self.settings, config))
         state = await _run(kind.read, self.settings, config, config=config)
@@ -225,17 +203,11 @@ class ProviderService:
     # -- the ephemeral token --
 
     async def ValidateEphemeralResourceConfig(self, request: Any) -> Any:
-        from . import config
-        from .values import decode
-
-        kind = _kind(_ephemerals(), request.type_name)
-        found = kind.validate(config.UNSET, decode(request.config) or {})
-        return pb.ValidateEphemeralResourceConfig.Response(diagnostics=found)
+        return pb.ValidateEphemeralResourceConfig.Response(
+            diagnostics=_validate("ephemeral", request))
 
     async def OpenEphemeralResource(self, request: Any) -> Any:
-        from .values import decode, encode
-
-        kind = _kind(_ephemerals(), request.type_name)
+        kind = _kind("ephemeral", request.type_name)
         config = decode(request.config) or {}
         _check(kind.validate(self.settings, config))
         result, private = await _run(kind.open_token, self.settings, config, config=config)
@@ -243,35 +215,20 @@ class ProviderService:
                                                  private=private)
 
     async def RenewEphemeralResource(self, request: Any) -> Any:
-        _kind(_ephemerals(), request.type_name)
+        _kind("ephemeral", request.type_name)
         # OpenTofu replaces its copy of `private` with ours: hand it back for Close.
         return pb.RenewEphemeralResource.Response(private=request.private)
 
     async def CloseEphemeralResource(self, request: Any) -> Any:
-        kind = _kind(_ephemerals(), request.type_name)
+        kind = _kind("ephemeral", request.type_name)
         await _run(kind.close_token, request.private)
         return pb.CloseEphemeralResource.Response()
 
 
-def _managed() -> dict[str, Any]:
-    from . import managed
-    from .schema import TOKEN
-
-    return {TOKEN: managed}
-
-
-def _ephemerals() -> dict[str, Any]:
-    from . import ephemeral
-    from .schema import TOKEN
-
-    return {TOKEN: ephemeral}
-
-
-def _data_sources() -> dict[str, Any]:
-    from . import installation
-    from .schema import INSTALLATION
-
-    return {INSTALLATION: installation}
+def _validate(category: str, request: Any) -> list[pb.Diagnostic]:
+    """A kind's configuration alone: the provider's is not known at validation."""
+    return _kind(category, request.type_name).validate(_settings_unset(),
+                                                       decode(request.config) or {})
 
 
 # ---- serving ------------------------------------------------------------------------------
