@@ -275,3 +275,21 @@ def test_upgrade_keeps_every_attribute(plugin: Plugin) -> None:
                            raw_state=pb.RawState(json=raw))
     state = plain(upgraded.upgraded_state)
     assert tuple(state) == MANAGED and state["renew_before"] == 60
+
+
+def test_a_new_key_is_an_update_in_place(plugin: Plugin, gh: Emulator) -> None:
+    configured(plugin, gh)
+    config = managed(gh)
+    planned = plan(plugin, pb.DynamicValue(), config).planned_state
+    created = apply(plugin, pb.DynamicValue(), planned, config).new_state
+    rotated = gh.add_key()
+    assert not plugin.call("ConfigureProvider",
+                           config=provider(gh, private_key=rotated)).diagnostics
+    replanned = plan(plugin, created, config)
+    assert not replanned.requires_replace and not replanned.diagnostics
+    assert plain(replanned.planned_state)["key_fingerprint"] != plain(created)["key_fingerprint"]
+    updated = apply(plugin, created, replanned.planned_state, config)
+    assert not updated.diagnostics
+    assert plain(updated.new_state)["token"] == plain(created)["token"]
+    assert plain(updated.new_state) == plain(replanned.planned_state)
+    assert_no_secret(plugin.close(), gh.private_key_pem, rotated)

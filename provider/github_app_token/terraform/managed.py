@@ -21,6 +21,7 @@ from typing import Any
 from .. import lifecycle
 from ..declaration import BY_NAME
 from ..inputs import parse_inputs
+from ..keys import key_fingerprint
 from . import config as provider
 from . import diagnostics
 from .diagnostics import Diagnostic
@@ -95,14 +96,8 @@ def plan(settings: provider.Settings, prior: State | None, config: Mapping[str, 
     planned = {**prior, **{name: news[name] for name in ARGUMENTS}}
     if "private_key" in updates:
         key = settings.private_key
-        planned["key_fingerprint"] = UNKNOWN if is_unknown(key) else _fingerprint(key)
+        planned["key_fingerprint"] = UNKNOWN if is_unknown(key) else key_fingerprint(key)
     return planned, [], []
-
-
-def _fingerprint(pem: str) -> str:
-    from ..keys import key_fingerprint
-
-    return key_fingerprint(pem)
 
 
 def apply(settings: provider.Settings, prior: State | None, planned: State | None,

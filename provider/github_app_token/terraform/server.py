@@ -240,6 +240,7 @@ async def _serve(context: ssl.SSLContext, der: bytes) -> None:
     listener.bind(("127.0.0.1", 0))
     await server.start(sock=listener, ssl=context)
     print(handshake_line(listener.getsockname()[1], der), flush=True)
+    sys.stdout = sys.stderr  # whatever prints from now on must not reach go-plugin's stdout
     await stop.wait()
     server.close()
     await asyncio.wait_for(server.wait_closed(), 5)  # RPCs still answering finish first
@@ -257,6 +258,5 @@ def serve(environ: dict[str, str] | None = None) -> int:
     asyncio.run(_serve(context, der))
     # OpenTofu waits for each provider process to exit; tearing the interpreter down module
     # by module would add to every phase. Nothing is left to do or to write.
-    sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
