@@ -293,3 +293,17 @@ def test_a_new_key_is_an_update_in_place(plugin: Plugin, gh: Emulator) -> None:
     assert plain(updated.new_state)["token"] == plain(created)["token"]
     assert plain(updated.new_state) == plain(replanned.planned_state)
     assert_no_secret(plugin.close(), gh.private_key_pem, rotated)
+
+
+def test_a_token_opentofu_never_closed_is_revoked_at_shutdown(plugin: Plugin,
+                                                              gh: Emulator) -> None:
+    # OpenTofu 1.11 skips Close when a node fed by the ephemeral resource failed.
+    configured(plugin, gh)
+    opened = plugin.call("OpenEphemeralResource", type_name=TOKEN, config=ephemeral(gh))
+    closed = plugin.call("OpenEphemeralResource", type_name=TOKEN, config=ephemeral(gh))
+    plugin.call("CloseEphemeralResource", type_name=TOKEN, private=closed.private)
+    assert gh.token_state(plain(opened.result)["token"]) == "live"
+    assert plugin.shutdown() == 0
+    assert gh.token_state(plain(opened.result)["token"]) == "revoked"
+    assert_ledger(gh, [])
+    assert gh.ledger().revoked == 2  # each revoked once: the closed one was not revoked again

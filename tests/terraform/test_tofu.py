@@ -126,6 +126,17 @@ def test_ephemeral_token_is_minted_used_and_revoked_in_each_phase(gh: Emulator,
     assert_nothing_leaked(gh, ws)
 
 
+def test_a_failed_apply_still_revokes_every_ephemeral_token(gh: Emulator,
+                                                            ws: Workspace) -> None:
+    # A provisioner fed by the token fails: OpenTofu then skips Close (1.11.6); the provider
+    # revokes what was left open when OpenTofu shuts it down.
+    ws.write(ephemeral_config(gh, ws).replace('command = "', 'command = "false && '))
+    done = ws.run("apply", "-auto-approve", "-no-color", ok=False)
+    assert done.returncode == 1 and "local-exec provisioner error" in done.stderr
+    assert gh.ledger().minted == 2
+    assert_ledger(gh, [])
+
+
 def test_managed_token_apply_noop_refresh_and_destroy(gh: Emulator, ws: Workspace) -> None:
     ws.write(MANAGED % {"installation_id": gh.installation_id})
     ws.apply()

@@ -66,6 +66,12 @@ def _kind(category: str, type_name: str) -> Any:
     return import_module(f".{module}", __package__)
 
 
+def _token_type() -> str:
+    from .schema import TOKEN
+
+    return TOKEN
+
+
 def _settings_unset() -> Any:
     from .config import UNSET
 
@@ -84,6 +90,8 @@ class ProviderService:
 
     def __init__(self) -> None:
         self._settings: Any = None  # the core loads at the first RPC, not before the handshake
+        self._unclosed: set[bytes] = set()
+        """`private` of each ephemeral token opened here and not closed yet."""
 
     @property
     def settings(self) -> Any:
@@ -211,6 +219,7 @@ class ProviderService:
         config = decode(request.config) or {}
         _check(kind.validate(self.settings, config))
         result, private = await _run(kind.open_token, self.settings, config, config=config)
+        self._unclosed.add(private)
         return pb.OpenEphemeralResource.Response(result=encode(result, kind.ATTRIBUTES),
                                                  private=private)
 
@@ -222,7 +231,29 @@ class ProviderService:
     async def CloseEphemeralResource(self, request: Any) -> Any:
         kind = _kind("ephemeral", request.type_name)
         await _run(kind.close_token, request.private)
+        self._unclosed.discard(request.private)
         return pb.CloseEphemeralResource.Response()
+
+    async def close_unclosed(self) -> None:
+        """Revoke every ephemeral token this process opened and OpenTofu never closed.
+
+        OpenTofu 1.11 skips Close when a node the ephemeral resource feeds has failed (a
+        provisioner, say), so without this the token would stay valid for its hour.
+        """
+        if not self._unclosed:
+            return
+        kind = _kind("ephemeral", _token_type())
+        closing = asyncio.gather(*(_run(kind.close_token, private) for private in self._unclosed),
+                                 return_exceptions=True)
+        try:
+            # go-plugin kills a process 2 s after Shutdown: revoke what fits in that time.
+            found = await asyncio.wait_for(closing, UNCLOSED_BUDGET)
+            failed = sum(isinstance(result, BaseException) for result in found)
+        except asyncio.TimeoutError:
+            failed = len(self._unclosed)
+        if failed:
+            print(f"terraform-provider-githubapp: {failed} ephemeral token(s) left unclosed by "
+                  "OpenTofu could not be revoked; they expire within the hour", file=sys.stderr)
 
 
 def _validate(category: str, request: Any) -> list[pb.Diagnostic]:
@@ -233,9 +264,14 @@ def _validate(category: str, request: Any) -> list[pb.Diagnostic]:
 
 # ---- serving ------------------------------------------------------------------------------
 
+UNCLOSED_BUDGET = 1.5
+"""Seconds spent revoking unclosed ephemeral tokens at Shutdown (go-plugin waits 2 s)."""
+
+
 async def _serve(context: ssl.SSLContext, der: bytes) -> None:
     stop = asyncio.Event()
-    server = Server([ProviderService(), GoPlugin(stop)], codec=ProtoCodec())
+    provider = ProviderService()
+    server = Server([provider, GoPlugin(stop)], codec=ProtoCodec())
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     await server.start(sock=listener, ssl=context)
@@ -244,6 +280,7 @@ async def _serve(context: ssl.SSLContext, der: bytes) -> None:
     await stop.wait()
     server.close()
     await asyncio.wait_for(server.wait_closed(), 5)  # RPCs still answering finish first
+    await provider.close_unclosed()
 
 
 def serve(environ: dict[str, str] | None = None) -> int:
