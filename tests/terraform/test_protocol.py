@@ -307,3 +307,16 @@ def test_a_token_opentofu_never_closed_is_revoked_at_shutdown(plugin: Plugin,
     assert gh.token_state(plain(opened.result)["token"]) == "revoked"
     assert_ledger(gh, [])
     assert gh.ledger().revoked == 2  # each revoked once: the closed one was not revoked again
+
+
+def test_an_unreadable_key_file_is_named_never_quoted(tmp_path: Path, gh: Emulator) -> None:
+    missing = tmp_path / "no-such.pem"
+    started = Plugin(tmp_path, env={"GITHUB_APP_PEM_FILE": str(missing)})
+    try:
+        (diagnostic,) = started.call("ConfigureProvider", config=provider(
+            gh, private_key=None)).diagnostics
+    finally:
+        started.close()
+    assert "GITHUB_APP_PEM_FILE is neither PEM text nor the path of a readable file" in (
+        diagnostic.detail)
+    assert str(missing) not in diagnostic.detail and steps(diagnostic) == []

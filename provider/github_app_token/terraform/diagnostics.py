@@ -103,7 +103,7 @@ def from_error(err: GitHubAppTokenError, config: Mapping[str, Any] | None = None
     attribute path would point at."""
     if isinstance(err, ConfigError):
         head = err.property.split("[")[0]
-        if config is None or head not in config:  # not the kind's own attribute: no path
+        if config is None or config.get(head) is None:  # not written there: no path
             return error(f"Invalid {head}", str(err))
         return problem(err.property, err.reason, config[head])
     summary = next((text for kind, text in _SUMMARIES if isinstance(err, kind)),
