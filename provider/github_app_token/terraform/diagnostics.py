@@ -158,5 +158,5 @@ def capture() -> Iterator[list[Diagnostic]]:
         yield found
     finally:
         _SINK.reset(token)
-        found.extend(warning("github-app-token", record.getMessage()) for record in records
+        found.extend(warning("githubapp", record.getMessage()) for record in records
                      if record.levelno >= logging.WARNING)
