@@ -100,7 +100,8 @@ provider_installation {
 }
 RC
 export TF_CLI_CONFIG_FILE="$DEMO/tofu/tofu.rc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-export GITHUB_APP_ID="$(field app_id)" GITHUB_APP_PEM_FILE="$(field private_key_path)" GITHUB_BASE_URL="$BASE_URL"
+GITHUB_APP_ID="$(field app_id)"; GITHUB_APP_PEM_FILE="$(field private_key_path)"
+export GITHUB_APP_ID GITHUB_APP_PEM_FILE GITHUB_BASE_URL="$BASE_URL"
 export TF_VAR_state_passphrase="demo passphrase, 16+ characters"
 cd "$DEMO/tofu/ephemeral"
 "$TOFU" apply -auto-approve -no-color -var "owner=$(field account)" | sed -n '/: Reading\.\.\./,$p' | grep -v '^$' || true

@@ -130,6 +130,7 @@ build() {
     TOTAL_PACKAGES="$(go list -deps "$PACKAGE" 2>>"$BUILD_LOG" | wc -l)"
     log "step 2/3: compiling $PACKAGE: $TOTAL_PACKAGES packages (about 12 min cold, 1 min warm)"
     run_watched "step 2/3: compiling OpenTofu $OPENTOFU_VERSION" compiled \
+        # shellcheck disable=SC2016  # expanded by the inner sh, from its arguments
         sh -c 'go build -v -trimpath -ldflags "$1" -o "$2" "$3" 2>"$4"' build \
         "-s -w -X $MODULE/version.dev=no" "$BIN.tmp" "$PACKAGE" "$BUILD_DIR/compile.log" ||
         { tail -n 15 "$BUILD_DIR/compile.log" >&2; die "go build failed; see $BUILD_DIR/compile.log"; }
