@@ -129,8 +129,8 @@ build() {
     run_watched "step 1/3: downloading" downloaded go mod tidy || die "go mod tidy failed; see $BUILD_LOG"
     TOTAL_PACKAGES="$(go list -deps "$PACKAGE" 2>>"$BUILD_LOG" | wc -l)"
     log "step 2/3: compiling $PACKAGE: $TOTAL_PACKAGES packages (about 12 min cold, 1 min warm)"
+    # shellcheck disable=SC2016  # the inner sh expands its own arguments
     run_watched "step 2/3: compiling OpenTofu $OPENTOFU_VERSION" compiled \
-        # shellcheck disable=SC2016  # expanded by the inner sh, from its arguments
         sh -c 'go build -v -trimpath -ldflags "$1" -o "$2" "$3" 2>"$4"' build \
         "-s -w -X $MODULE/version.dev=no" "$BIN.tmp" "$PACKAGE" "$BUILD_DIR/compile.log" ||
         { tail -n 15 "$BUILD_DIR/compile.log" >&2; die "go build failed; see $BUILD_DIR/compile.log"; }
