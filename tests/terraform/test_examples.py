@@ -62,3 +62,20 @@ def test_examples_use_the_one_source_address() -> None:
         assert 'source = "registry.opentofu.org/githubapp/githubapp"' in main_tf.read_text()
     assert Path(REPO / "docs" / "terraform.md").read_text().count(
         "registry.opentofu.org/githubapp/githubapp") >= 2
+
+
+def test_the_docs_quickstart_runs(gh: Emulator, ws: Workspace) -> None:
+    # The README's quickstart block, without the github provider (not reachable offline).
+    text = (REPO / "docs" / "terraform.md").read_text()
+    block = text.split("```hcl\n", 1)[1].split("```", 1)[0]
+    block = block.split('provider "github" {', 1)[0]
+    block = block.replace('    github    = { source = "integrations/github" }\n', "")
+    block = block.replace("123456", str(gh.app_id)).replace('"octo-org"', f'"{gh.account}"')
+    (ws.dir / "main.tf").write_text(block)
+    ws.env.update(TF_VAR_app_key=gh.private_key_pem, GITHUB_APP_PEM_FILE="", GITHUB_APP_ID="")
+    ws.apply()
+    assert gh.ledger().minted == 2
+    assert_ledger(gh, [])
+    for name, data in ws.artifacts().items():
+        assert TOKEN_PREFIX not in data, name
+        assert_no_secret(data, gh.private_key_pem)
