@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from pulumi import automation as auto
 from ..support.paths import REPO
 from ..support.secrets import assert_no_secret
 from .harness import Harness
+from .projects import copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -22,19 +22,6 @@ pytestmark = pytest.mark.e2e
 def h(e2e_env, tmp_path) -> Iterator[Harness]:
     asyncio.set_event_loop(asyncio.new_event_loop())
     yield Harness(e2e_env, tmp_path)
-
-
-def copy_project(source: Path, files: list[str], target: Path) -> Path:
-    """A copy whose virtualenv points at this repository's, so runs leave the tree clean."""
-    target.mkdir()
-    for name in files:
-        shutil.copy(source / name, target / name)
-    yaml = (target / "Pulumi.yaml").read_text()
-    venv = REPO / ".venv"
-    (target / "Pulumi.yaml").write_text(
-        "\n".join(f"    virtualenv: {venv}" if line.strip().startswith("virtualenv:") else line
-                  for line in yaml.splitlines()) + "\n")
-    return target
 
 
 def configure(stack: auto.Stack, gh, **extra: str) -> None:
@@ -60,7 +47,7 @@ def up_and_destroy(h: Harness, gh, stack: auto.Stack,
 
 
 def test_root_project(gh, h: Harness, tmp_path: Path) -> None:
-    work = copy_project(REPO, ["Pulumi.yaml", "__main__.py"], tmp_path / "root")
+    work = copy_project(REPO, tmp_path / "root", files=["Pulumi.yaml", "__main__.py"])
     stack = h.local(work)
     configure(stack, gh, installationId=str(gh.installation_id))
     stack.set_config("permissions.contents", auto.ConfigValue("read"), path=True)
@@ -77,19 +64,20 @@ def test_root_project(gh, h: Harness, tmp_path: Path) -> None:
 
 
 def example(name: str, tmp_path: Path) -> Path:
-    return copy_project(REPO / "examples" / name, ["Pulumi.yaml", "__main__.py"],
-                        tmp_path / name)
+    return copy_project(REPO / "examples" / name, tmp_path / name)
 
 
 def test_example_scoped_read(gh, h: Harness, tmp_path: Path) -> None:
     stack = h.local(example("scoped-read", tmp_path))
-    configure(stack, gh, installationId=str(gh.installation_id), repository="infra")
+    configure(stack, gh, repository=f"{gh.account}/infra")  # owner/name, as everywhere
 
     def check(outputs: dict[str, auto.OutputValue]) -> None:
+        assert outputs["installationId"].value == gh.installation_id
         assert outputs["grantedPermissions"].value == {"contents": "read"}
         assert outputs["grantedRepositories"].value == [f"{gh.account}/infra"]
 
     up_and_destroy(h, gh, stack, check)
+    assert gh.requests[0].path == f"/repos/{gh.account}/infra/installation"
 
 
 def test_example_owner_lookup(gh, h: Harness, tmp_path: Path) -> None:
