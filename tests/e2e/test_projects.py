@@ -114,3 +114,29 @@ def test_example_token_file_follows_renewal(gh, h: Harness, tmp_path: Path) -> N
     stack.destroy(color="never")
     assert not path.exists() and gh.token_state(second) == "revoked"
     assert_no_secret(h.raw_state(), first, second, gh.private_key_pem)
+
+
+def test_example_several_apps(gh, h: Harness, tmp_path: Path) -> None:
+    """One app on two accounts and a second app with its own key, in one stack."""
+    release = gh.add_app("Release Bot")
+    release_installation = gh.add_installation(gh.account, repositories=["infra"],
+                                               app_id=release.app_id)
+    stack = h.local(example("several-apps", tmp_path))
+    configure(stack, gh, releaseAppId=str(release.app_id),
+              releaseRepository=f"{gh.account}/infra")
+    stack.set_config("releasePrivateKey", auto.ConfigValue(release.private_key_pem, secret=True))
+    for index, owner in enumerate((gh.account, "octocat")):
+        stack.set_config(f"owners[{index}]", auto.ConfigValue(owner), path=True)
+
+    assert h.up(stack).summary.result == "succeeded"
+    outputs = stack.outputs()
+    assert outputs["readerInstallations"].value == {
+        gh.account: gh.installation_id, "octocat": gh.user_installation_id}
+    assert outputs["releaseInstallationId"].value == release_installation
+    tokens = [*outputs["readerTokens"].value.values(), outputs["releaseToken"].value]
+    assert outputs["releaseToken"].secret and outputs["readerTokens"].secret
+    assert len(set(tokens)) == 3 and all(gh.token_state(t) == "live" for t in tokens)
+    stack.destroy(color="never")
+    assert all(gh.token_state(t) == "revoked" for t in tokens)
+    assert_no_secret("\n".join(h.output) + h.raw_state().decode(), *tokens,
+                     gh.private_key_pem, release.private_key_pem)

@@ -163,3 +163,34 @@ def test_a_users_stack_file_beside_the_example_does_not_matter(gh, h: Harness) -
     stack = yaml_stack(h, gh, renew_before=600, source=source)
     assert stack.get_config("github-app-token:appId").value == str(gh.app_id)
     assert not (source / "Pulumi.dev.yaml").read_text().count("appId")
+
+
+def test_several_apps_through_explicit_providers(gh, h: Harness) -> None:
+    """examples/yaml-several-apps: two `pulumi:providers:github-app-token`, three tokens."""
+    release = gh.add_app("Release Bot")
+    release_installation = gh.add_installation(gh.account, repositories=["infra"],
+                                               app_id=release.app_id)
+    work = copy_project(REPO / "examples" / "yaml-several-apps", h.tmp / "several",
+                        plugin_dir=h.tmp / "bin")
+    stack = h.local(work)
+    for name, value, secret in (
+            ("readerAppId", str(gh.app_id), False),
+            ("readerPrivateKey", gh.private_key_pem, True),
+            ("releaseAppId", str(release.app_id), False),
+            ("releasePrivateKey", release.private_key_pem, True),
+            ("baseUrl", gh.base_url, False)):
+        stack.set_config(name, auto.ConfigValue(value, secret=secret))
+    assert h.up(stack).summary.result == "succeeded"
+    outputs = stack.outputs()
+    assert outputs["orgReaderInstallationId"].value == gh.installation_id
+    assert outputs["userReaderInstallationId"].value == gh.user_installation_id
+    assert outputs["releaseInstallationId"].value == release_installation
+    assert outputs["releaseToken"].secret
+    minted = live(stack)
+    assert set(minted) == {"orgReader", "userReader", "release"}
+    assert all(gh.token_state(t) == "live" for t in minted.values())
+    stack.destroy(color="never")
+    assert all(gh.token_state(t) == "revoked" for t in minted.values())
+    assert "from $PATH" not in "\n".join(h.output)
+    for blob in ("\n".join(h.output), h.raw_state(), plugin_stderr(h)):
+        assert_no_secret(blob, gh.private_key_pem, release.private_key_pem, *minted.values())
