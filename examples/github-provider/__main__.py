@@ -35,5 +35,5 @@ label = github.IssueLabel(
     opts=pulumi.ResourceOptions(provider=gh),
 )
 
-pulumi.export("label", label.url)
+pulumi.export("label", label.name)
 pulumi.export("tokenExpiresAt", token.expires_at)
