@@ -101,7 +101,7 @@ def test_example_ghes_base_url(gh, h: Harness, tmp_path: Path) -> None:
 def test_example_token_file_follows_renewal(gh, h: Harness, tmp_path: Path) -> None:
     path = tmp_path / "token.txt"
     stack = h.local(example("token-file", tmp_path))
-    configure(stack, gh, installationId=str(gh.installation_id), tokenPath=str(path))
+    configure(stack, gh, installationId=str(gh.installation_id), filePath=str(path))
     h.up(stack)
     first = path.read_text()
     assert gh.token_state(first) == "live"
