@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup cli demo test lint bench
+.PHONY: setup cli tofu demo test lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +19,20 @@ PULUMI_CLI := tools/pulumi-offline/pulumi-cli.sh
 cli: setup
 	$(PULUMI_CLI) >/dev/null
 
-demo: cli
+# OpenTofu for the Terraform face, built once from the Go module proxy into .cache/opentofu.
+TOFU_CLI := tools/opentofu/tofu.sh
+
+tofu:
+	$(TOFU_CLI) >/dev/null
+
+demo: cli tofu
 	tools/demo.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .   # every tracked room; git-ignored caches are skipped
 
-test: cli lint
-	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 $(VENV)/bin/python -m pytest
+test: cli tofu lint
+	eval "$$($(PULUMI_CLI))" && eval "$$($(TOFU_CLI) --exports)" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_TOFU=1 $(VENV)/bin/python -m pytest
 
-bench: cli
-	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)
+bench: cli tofu
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && eval "$$($(TOFU_CLI) --exports)" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)
