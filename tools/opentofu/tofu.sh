@@ -8,7 +8,8 @@
 #   tools/opentofu/tofu.sh            # stdout: only the path of the tofu binary
 #   eval "$(tools/opentofu/tofu.sh --exports)"   # stdout: `export TOFU=...`
 #
-# Progress and errors go to stderr, at least every 30 s while building.
+# Progress and errors go to stderr: a line at least every 20 s while building
+# (tools/progress.sh), saying what is built and how far along it is.
 # Environment knobs:
 #   OPENTOFU_CACHE   cache root (default: <repo>/.cache/opentofu); the binary is
 #                    $OPENTOFU_CACHE/<version>/tofu
@@ -19,7 +20,7 @@ set -euo pipefail
 OPENTOFU_VERSION="${OPENTOFU_VERSION:-v1.11.6}"
 MODULE="github.com/opentofu/opentofu"
 PACKAGE="$MODULE/cmd/tofu"
-HEARTBEAT=30   # seconds between progress lines
+PROGRESS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/progress.sh"
 
 log() { printf 'opentofu: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -49,48 +50,6 @@ emit() {
 # `tofu version` first line, e.g. "OpenTofu v1.11.6"; empty on failure.
 binary_version() {
     TF_CLI_CONFIG_FILE=/dev/null timeout 60 "$1" version 2>/dev/null | head -n1 || true
-}
-
-# heartbeat PID WHAT COMMAND...: while PID runs, log WHAT and COMMAND's output
-# (a progress figure) every HEARTBEAT seconds.
-heartbeat() {
-    local pid="$1" what="$2" start=$SECONDS
-    shift 2
-    while kill -0 "$pid" 2>/dev/null; do
-        local waited=0
-        while [ $waited -lt $HEARTBEAT ] && kill -0 "$pid" 2>/dev/null; do
-            sleep 1
-            waited=$((waited + 1))
-        done
-        kill -0 "$pid" 2>/dev/null || break
-        log "$what: $("$@") ($((SECONDS - start)) s)"
-    done
-}
-
-# run_watched WHAT PROGRESS-FN COMMAND...: COMMAND with its output in the log
-# and a progress line every HEARTBEAT seconds.
-run_watched() {
-    local what="$1" progress="$2" pid rc=0
-    shift 2
-    printf '+ %s\n' "$*" >>"$BUILD_LOG"
-    "$@" >>"$BUILD_LOG" 2>&1 &
-    pid=$!
-    heartbeat "$pid" "$what" "$progress" &
-    local beat=$!
-    wait "$pid" || rc=$?
-    kill "$beat" 2>/dev/null || true
-    wait "$beat" 2>/dev/null || true
-    return $rc
-}
-
-downloaded() { printf '%s modules in the module cache' "$(find "$(go env GOMODCACHE)/cache/download" -name '*.zip' 2>/dev/null | wc -l)"; }
-
-TOTAL_PACKAGES=0
-compiled() {
-    # `go build -v` names each package it compiles; cached ones are not named.
-    local n
-    n="$(grep -c -v -e '^+ ' -e '^go: ' "$BUILD_DIR/compile.log" 2>/dev/null || true)"
-    printf '%s of %s packages compiled (the rest come from the build cache)' "${n:-0}" "$TOTAL_PACKAGES"
 }
 
 # The non-path `replace` lines of upstream's go.mod ($1), as `old=new@version`.
@@ -124,16 +83,21 @@ build() {
     done < <(upstream_replaces "$gomod")
     go mod edit -require="$MODULE@$OPENTOFU_VERSION"
     log "step 1/3: resolving and downloading OpenTofu's dependencies"
-    run_watched "step 1/3: downloading" downloaded go get -tool "$PACKAGE@$OPENTOFU_VERSION" ||
+    PROGRESS_PATTERN='^go: downloading' "$PROGRESS" "opentofu: step 1/3: downloading" \
+        "modules downloaded" "$BUILD_LOG" -- go get -tool "$PACKAGE@$OPENTOFU_VERSION" ||
         die "go get failed; see $BUILD_LOG"
-    run_watched "step 1/3: downloading" downloaded go mod tidy || die "go mod tidy failed; see $BUILD_LOG"
-    TOTAL_PACKAGES="$(go list -deps "$PACKAGE" 2>>"$BUILD_LOG" | wc -l)"
-    log "step 2/3: compiling $PACKAGE: $TOTAL_PACKAGES packages (about 12 min cold, 1 min warm)"
-    # shellcheck disable=SC2016  # the inner sh expands its own arguments
-    run_watched "step 2/3: compiling OpenTofu $OPENTOFU_VERSION" compiled \
-        sh -c 'go build -v -trimpath -ldflags "$1" -o "$2" "$3" 2>"$4"' build \
-        "-s -w -X $MODULE/version.dev=no" "$BIN.tmp" "$PACKAGE" "$BUILD_DIR/compile.log" ||
-        { tail -n 15 "$BUILD_DIR/compile.log" >&2; die "go build failed; see $BUILD_DIR/compile.log"; }
+    PROGRESS_PATTERN='^go: downloading' "$PROGRESS" "opentofu: step 1/3: downloading" \
+        "modules downloaded" "$BUILD_LOG" -- go mod tidy || die "go mod tidy failed; see $BUILD_LOG"
+    local flags=(-trimpath -ldflags "-s -w -X $MODULE/version.dev=no")
+    # The packages the build cache lacks; `go build -v` names each as it compiles it.
+    local total
+    total="$(go list "${flags[@]}" -deps -f '{{if .Stale}}{{.StaleReason}}{{end}}' "$PACKAGE" |
+        grep -vc '^not installed but available in build cache$' || true)"
+    log "step 2/3: compiling $PACKAGE: $total packages to compile (about 12 min cold, 1 min warm)"
+    "$PROGRESS" "opentofu: step 2/3: compiling OpenTofu $OPENTOFU_VERSION" \
+        "packages compiled (then one link)" "$BUILD_LOG" "$total" -- \
+        go build -v "${flags[@]}" -o "$BIN.tmp" "$PACKAGE" ||
+        { tail -n 15 "$BUILD_LOG" >&2; die "go build failed; see $BUILD_LOG"; }
     mv -f "$BIN.tmp" "$BIN"
     log "step 3/3: built $(binary_version "$BIN") in $((SECONDS - start)) s: $BIN"
 }
