@@ -10,10 +10,10 @@ import sys
 
 
 def main() -> None:
-    """The plugin executable: serve the provider over gRPC and print the port, as Pulumi asks."""
-    from pulumi.provider.experimental.server import main as serve
-
+    """The plugin executable: serve the provider over gRPC and print the port, as Pulumi asks;
+    `--version` prints the version."""
     from ..version import __version__
     from .provider import InstallationTokenPlugin
+    from .server import serve
 
     serve(sys.argv, __version__, InstallationTokenPlugin())
