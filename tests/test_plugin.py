@@ -339,7 +339,7 @@ def test_our_errors_reach_the_engine_as_their_message(gh, plugin: Plugin) -> Non
     wrong = plugin.check(scope(gh, installationId=999999)).inputs
     details = failed_details(plugin, "Create", provider_pb2.CreateRequest(urn=URN,
                                                                           properties=wrong))
-    assert details.startswith("GitHub answered 404 to POST /app/installations/999999/")
+    assert details.startswith("GitHub answered 404 to POST /app/installations/")
     assert "check installationId" in details
     assert_ours_alone(details)
 
@@ -348,7 +348,7 @@ def test_our_errors_reach_the_engine_as_their_message(gh, plugin: Plugin) -> Non
     gh.inject("error", count=5, status=403, path="/installation/token")
     details = failed_details(plugin, "Delete", provider_pb2.DeleteRequest(
         id=created.id, urn=URN, properties=created.properties))
-    assert details.startswith("could not revoke the installation token of installation ")
+    assert details.startswith("could not revoke the installation token")
     assert_ours_alone(details)
 
     details = failed_details(plugin, "Invoke", provider_pb2.InvokeRequest(
