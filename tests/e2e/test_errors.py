@@ -33,7 +33,8 @@ from .harness import Harness
 from .test_yaml import PLUGIN, yaml_host  # noqa: F401 - a fixture this module uses
 
 pytestmark = pytest.mark.e2e
-DNS_TYPO = "https://api.github.invalid"  # .invalid never resolves (RFC 2606)
+DNS_TYPO = "https://github.example.invalid/api/v3"
+"""A GitHub Enterprise Server root that passes check; `.invalid` never resolves (RFC 2606)."""
 SETTINGS = ("app_id", "private_key", "base_url")
 """The plugin face takes these from the provider's configuration."""
 PYTHON_TRACES = ("Traceback", "Unexpected <class", 'File "')
