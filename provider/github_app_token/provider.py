@@ -9,11 +9,13 @@ state: keep it.
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from collections.abc import Mapping
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -35,6 +37,15 @@ _PROVIDER_KEY = "__provider"
 _KEY = "private_key"
 CONFIG_KEY = "github-app-token:privateKey"
 """Stack config that gives the key once per stack: `pulumi config set --secret ...`."""
+
+
+class _EngineWarnings(logging.Handler):
+    """The core's warnings (logger `github_app_token`) as Pulumi warnings: in the dynamic
+    provider's process `pulumi.log.warn` writes `warning: ...` to stderr, which the engine
+    shows with the run's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        pulumi.log.warn(record.getMessage())
 
 
 def _is_unknown(value: Any) -> bool:
@@ -102,6 +113,9 @@ class InstallationTokenProvider(ResourceProvider):
         # Only in the provider process, after unpickling: never pickled, never in state.
         _present_our_errors_in_the_server()
         self._stack_key = req.config.get(CONFIG_KEY)
+        core = logging.getLogger("github_app_token")
+        if not any(isinstance(handler, _EngineWarnings) for handler in core.handlers):
+            core.addHandler(_EngineWarnings())
 
     def _with_key(self, props: dict[str, Any]) -> dict[str, Any]:
         """`props` with the stack's key when the resource gives none (a key input wins)."""
