@@ -40,21 +40,6 @@ def test_cty_types_come_from_the_declaration_fragments() -> None:
         b'["map","string"]')
 
 
-# Built by concatenation, so nothing secret-shaped is committed.
-@pytest.mark.parametrize("text", [
-    "-----BEGIN " + "RSA PRIVATE KEY-----", "ghs" + "_" + "a1" * 10,
-    "eyJ" + "hbGciOiJSUzI1NiJ9.eyJpc3MiOjF9.c2lnbmF0dXJl", "github_pat" + "_" + "B" * 20,
-    "MII" + "EowIBAAKCAQEA" + "x" * 30])
-def test_secret_shaped_values(text: str) -> None:
-    assert diagnostics.secret_shaped(text)
-    assert diagnostics.secret_shaped({"permissions": {text: "read"}})
-
-
-@pytest.mark.parametrize("text", ["octo-org", "octo-org/infra", "contents", "Iv23liABCDEF"])
-def test_names_are_not_secret_shaped(text: str) -> None:
-    assert not diagnostics.secret_shaped(text)
-
-
 def test_errors_become_one_diagnostic_each() -> None:
     found = diagnostics.from_error(ConfigError("repository_ids[2]", "repeats"),
                                    {"repository_ids": [1, 2, 1]})

@@ -34,6 +34,7 @@ from ..errors import (
     TransportError,
     ValidationError,
 )
+from ..secret_shape import HIDDEN, secret_shaped
 from . import tfplugin6_pb2 as pb
 
 Diagnostic = pb.Diagnostic
@@ -49,26 +50,6 @@ _SUMMARIES: tuple[tuple[type[GitHubAppTokenError], str], ...] = (
     (RevokeError, "The token could not be revoked"),
 )
 _INDEX = re.compile(r"\[(\d+)\]")
-# What a GitHub App key, a JWT or a GitHub token looks like (names never do). Looser than any
-# one format on purpose: hiding a harmless value's line costs nothing. (Branch `faces` adds the
-# same test to the core as secret_shape.py; this one goes when that lands.)
-_SECRET_SHAPES = re.compile(
-    r"-----BEGIN|(?:gh[oprsu]|github_pat)_[A-Za-z0-9_]{16,}|eyJ[\w-]{4,}\.[\w-]{4,}\."
-    r"|[A-Za-z0-9+/=_-]{40,}")
-HIDDEN = " (its value looks like a key, JWT or token, so its line is not shown)"
-
-
-def secret_shaped(value: Any) -> bool:
-    """True when any text in `value` (map keys included) looks like a key, JWT or token."""
-    if isinstance(value, str):
-        return bool(_SECRET_SHAPES.search(value))
-    if isinstance(value, Mapping):
-        return any(secret_shaped(k) or secret_shaped(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(secret_shaped(v) for v in value)
-    return False
-
-
 def path(prop: str) -> pb.AttributePath:
     """`repository_ids[3]` as Terraform's attribute path."""
     head, _, rest = prop.partition("[")
@@ -94,7 +75,7 @@ def problem(prop: str, reason: str, value: Any) -> Diagnostic:
     `value` (the attribute's) looks secret: OpenTofu prints the line an attribute path names."""
     head = prop.split("[")[0]
     if secret_shaped(value):
-        return error(f"Invalid {head}", f"{prop}: {reason}{HIDDEN}")
+        return error(f"Invalid {head}", f"{prop}: {reason} ({HIDDEN})")
     return error(f"Invalid {head}", f"{prop}: {reason}", prop)
 
 
