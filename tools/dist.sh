@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `make dist`: every release artifact of this version into dist/, from the committed tree.
+#
+#   dist/pulumi_github_app_token-<v>-py3-none-any.whl and .tar.gz   the package (PyPI)
+#   dist/pulumi-resource-github-app-token-v<v>-<os>-<arch>.tar.gz   the plugin archive
+#   dist/pulumi_github_app_token_sdk-<v>-py3-none-any.whl            the Python SDK (PyPI)
+#   dist/pulumi-github-app-token-<v>.tgz                             the TypeScript SDK (npm)
+#   dist/goproxy/                                                    the Go SDK module, as a
+#                                                                    module proxy serves it
+#
+# The plugin archive is a pex of the wheel (one executable; it needs a python3 at run time)
+# and is specific to this OS and CPU: grpcio and cryptography are binary wheels. It holds
+# wheels for this Python only, unless PLUGIN_PYTHONS names more interpreters (the release
+# workflow gives 3.10 to 3.13). Long steps say how long they have run; a summary ends it.
+# Work files go to .cache/dist-build (kept: npm and pip fetch only what is new).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+PROGRESS_NAME=dist
+# shellcheck source=progress.sh
+source tools/progress.sh
+
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+DIST="$ROOT/dist"
+WORK="$ROOT/.cache/dist-build"
+VERSION="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' provider/github_app_token/version.py)"
+OS="$(uname -s | tr '[:upper:]' '[:lower:]')"
+case "$(uname -m)" in
+    x86_64|amd64) ARCH=amd64 ;;
+    aarch64|arm64) ARCH=arm64 ;;
+    *) ARCH="$(uname -m)" ;;
+esac
+PLUGIN=pulumi-resource-github-app-token
+SUMMARY=()
+
+die() { progress_log "error: $*"; exit 1; }
+
+# step LABEL FUNCTION: run it with progress lines, and note its time for the summary.
+step() {
+    local start=$SECONDS
+    progress_log "$1"
+    run_with_progress "$1" "$2" || die "$1 failed"
+    SUMMARY+=("$(printf '%4d s  %s' $((SECONDS - start)) "$1")")
+}
+
+python_package() {
+    "$PY" -m build --outdir "$DIST" . >"$WORK/build.log" 2>&1 ||
+        { tail -n 30 "$WORK/build.log" >&2; return 1; }
+}
+
+# The wheels our wheels need, for this Python: offline from what earlier runs fetched, from PyPI
+# only when something is missing. pex and the tests' fresh virtualenvs install from it.
+wheelhouse() {
+    local wh="$WORK/wheelhouse"
+    mkdir -p "$wh"
+    "$PY" -m pip download --quiet --no-index --find-links "$wh" --dest "$wh" "$DIST"/*.whl \
+        >/dev/null 2>&1 || "$PY" -m pip download --quiet --dest "$wh" "$DIST"/*.whl
+    rm -f "$wh"/pulumi_github_app_token*  # ours come from dist/, never from here
+}
+
+# pex_console_script SCRIPT OUT: SCRIPT of our wheel, with its dependencies, as one executable.
+# PLUGIN_PYTHONS (interpreters) makes it hold wheels for each, resolved from PyPI.
+pex_console_script() {
+    local resolve=(--no-pypi --find-links "$WORK/wheelhouse") py
+    if [ -n "${PLUGIN_PYTHONS:-}" ]; then
+        resolve=()
+        for py in $PLUGIN_PYTHONS; do resolve+=(--python "$py"); done
+    fi
+    "$PY" -m pex "$DIST/pulumi_github_app_token-$VERSION-py3-none-any.whl" -c "$1" -o "$2" \
+        --python-shebang '/usr/bin/env python3' --venv "${resolve[@]}" >"$WORK/pex-$1.log" 2>&1 ||
+        { tail -n 30 "$WORK/pex-$1.log" >&2; return 1; }
+}
+
+plugin_archive() {
+    local dir="$WORK/plugin"
+    rm -rf "$dir" && mkdir -p "$dir"
+    pex_console_script "$PLUGIN" "$dir/$PLUGIN"
+    cp LICENSE README.md "$dir/"
+    tar -czf "$DIST/$PLUGIN-v$VERSION-$OS-$ARCH.tar.gz" -C "$dir" "$PLUGIN" LICENSE README.md
+}
+
+# The Terraform face's provider (console script terraform-provider-githubapp) packs here once it
+# lands: pex_console_script terraform-provider-githubapp, zipped as the Terraform registry names
+# it (terraform-provider-githubapp_<version>_<os>_<arch>.zip), as one more `step` below.
+
+python_sdk() {
+    rm -rf "$WORK/python-sdk" && cp -r sdk/python "$WORK/python-sdk"
+    "$PY" -m build --wheel --outdir "$DIST" "$WORK/python-sdk" >"$WORK/build-sdk.log" 2>&1 ||
+        { tail -n 30 "$WORK/build-sdk.log" >&2; return 1; }
+}
+
+# The TypeScript SDK compiled by tsc against @pulumi/pulumi from npm, packed from bin/ as
+# Pulumi's own SDKs are. node_modules stays in .cache/dist-build between runs.
+npm_package() {
+    local dir="$WORK/nodejs"
+    mkdir -p "$dir"
+    find "$dir" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+    cp -r sdk/nodejs/. "$dir/"
+    (
+        cd "$dir"
+        export npm_config_cache="$ROOT/.cache/npm" npm_config_update_notifier=false
+        npm install --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
+            { tail -n 30 "$WORK/npm.log" >&2; exit 1; }
+        npx --no-install tsc
+        cp package.json README.md "$ROOT/LICENSE" bin/
+        cd bin && npm pack --pack-destination "$DIST" --loglevel=error >/dev/null
+    )
+}
+
+go_module() {
+    local sdkgen
+    sdkgen="$(tools/sdkgen/build.sh)"
+    "$sdkgen" goproxy -dir sdk/go -version "$VERSION" -out "$DIST/goproxy"
+}
+
+[ -x "$PY" ] || die "no $PY: run make setup"
+for generated in sdk/nodejs/package.json sdk/python/pyproject.toml; do
+    grep -q "\"$VERSION\"" "$generated" ||
+        die "$generated is not at version $VERSION: run make sdk"
+done
+rm -rf "$DIST"
+mkdir -p "$DIST" "$WORK"
+step "wheel and sdist" python_package
+step "Python SDK wheel" python_sdk
+step "wheelhouse" wheelhouse
+step "plugin archive ($OS-$ARCH)" plugin_archive
+step "npm package (tsc)" npm_package
+step "Go module" go_module
+
+progress_log "built $VERSION into dist/:"
+( cd "$DIST" && find . -type f -name '*.*' ! -name '*.info' ! -name '*.mod' ! -name list |
+    sort | xargs du -h | sed 's|\./||; s/^/    /' >&2 )
+printf '    %s\n' "${SUMMARY[@]}" >&2
