@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `make dist`: every release artifact of this version into dist/, from the committed tree.
+# `tools/dist.sh plugin` builds only the wheel and the plugin archive (one per platform, in the
+# release workflow's matrix).
 #
 #   dist/pulumi_github_app_token-<v>-py3-none-any.whl and .tar.gz   the package (PyPI)
 #   dist/pulumi-resource-github-app-token-v<v>-<os>-<arch>.tar.gz   the plugin archive
@@ -113,6 +115,7 @@ go_module() {
     "$sdkgen" goproxy -dir sdk/go -version "$VERSION" -out "$DIST/goproxy"
 }
 
+case "${1:-all}" in all|plugin) ;; *) die "usage: tools/dist.sh [all|plugin]" ;; esac
 [ -x "$PY" ] || die "no $PY: run make setup"
 for generated in sdk/nodejs/package.json sdk/python/pyproject.toml; do
     grep -q "\"$VERSION\"" "$generated" ||
@@ -121,11 +124,15 @@ done
 rm -rf "$DIST"
 mkdir -p "$DIST" "$WORK"
 step "wheel and sdist" python_package
-step "Python SDK wheel" python_sdk
-step "wheelhouse" wheelhouse
+if [ "${1:-all}" = all ]; then
+    step "Python SDK wheel" python_sdk
+fi
+[ -n "${PLUGIN_PYTHONS:-}" ] || step "wheelhouse" wheelhouse
 step "plugin archive ($OS-$ARCH)" plugin_archive
-step "npm package (tsc)" npm_package
-step "Go module" go_module
+if [ "${1:-all}" = all ]; then
+    step "npm package (tsc)" npm_package
+    step "Go module" go_module
+fi
 
 progress_log "built $VERSION into dist/:"
 ( cd "$DIST" && find . -type f -name '*.*' ! -name '*.info' ! -name '*.mod' ! -name list |
