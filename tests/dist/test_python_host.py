@@ -83,11 +83,15 @@ def dependency(name: str, version: str, declared: dict[str, Any] | None) -> str 
     return f"{plugin} v{wanted.removeprefix('v')}" if wanted else None
 
 
+def read(path: str | Path) -> dict[str, Any] | None:
+    return json.loads(Path(path).read_text()) if path and Path(path).is_file() else None
+
+
 def inferred_now(facts: list[dict[str, str]]) -> dict[str, str]:
     """Steps 3 and 4, v3.226.0 and later: distribution -> the plugin it requires."""
     out = {}
     for fact in facts:
-        declared = json.loads(Path(fact["plugin_json"]).read_text()) if fact["plugin_json"] else None
+        declared = read(fact["plugin_json"])
         if fact["name"] in WITHOUT_PLUGINS or (declared is None and
                                                not fact["name"].startswith("pulumi-")):
             continue
@@ -100,8 +104,8 @@ def inferred_before(facts: list[dict[str, str]]) -> dict[str, str]:
     """The same before v3.226.0: the file found from pip's location and the listed name."""
     out = {}
     for fact in facts:
-        path = Path(fact["location"], fact["listed"].replace("-", "_"), "pulumi-plugin.json")
-        declared = json.loads(path.read_text()) if path.is_file() else None
+        declared = read(Path(fact["location"], fact["listed"].replace("-", "_"),
+                             "pulumi-plugin.json"))
         listed = fact["listed"]
         if listed in WITHOUT_PLUGINS or (declared is None and
                                          not listed.startswith(("pulumi-", "pulumi_"))):
@@ -146,7 +150,8 @@ def test_the_sdk_cannot_replace_the_package(wheel_venv: Path) -> None:
     """Different normalised names, and no import package in common."""
     script = ("import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: "
               "sorted({f.parts[0] for f in d.files if f.parts[0].isidentifier()}) "
-              "for d in m.distributions() if 'app-token' in d.metadata['Name'].replace('_', '-')}))")
+              "for d in m.distributions() "
+              "if 'app-token' in d.metadata['Name'].replace('_', '-')}))")
     tops = json.loads(run([str(wheel_venv / "bin" / "python"), "-c", script]).stdout)
     assert set(tops) == {"pulumi-github-app-token", PYTHON_SDK}
     ours, sdk = set(tops["pulumi-github-app-token"]), set(tops[PYTHON_SDK])

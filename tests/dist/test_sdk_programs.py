@@ -15,8 +15,6 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-import pytest
-
 from github_app_token.plugin.schema import GO_MODULE, PYTHON_SDK
 from github_app_token.version import __version__
 
@@ -121,8 +119,3 @@ def test_python_program_runs_under_mocks(wheel_venv: Path, tmp_path: Path) -> No
                                   # the schema's defaults, filled in by the SDK
                                   "renewBefore": 1800, "revokeOnDelete": True}}]
 
-
-@pytest.fixture(autouse=True)
-def _no_stray_sdk_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PYTHONPATH must not lead the fresh virtualenv back to this checkout."""
-    monkeypatch.delenv("PYTHONPATH", raising=False)
