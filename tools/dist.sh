@@ -13,14 +13,12 @@
 # The plugin archive is a pex of the wheel (one executable; it needs a python3 at run time)
 # and is specific to this OS and CPU: grpcio and cryptography are binary wheels. It holds
 # wheels for this Python only, unless PLUGIN_PYTHONS names more interpreters (the release
-# workflow gives 3.10 to 3.13). Long steps say how long they have run; a summary ends it.
-# Work files go to .cache/dist-build (kept: npm and pip fetch only what is new).
+# workflow gives 3.10 to 3.13). Each step logs to .cache/dist-build/<step>.log and reports
+# every 20 s while it runs (tools/progress.sh); a summary of sizes and times ends it. Work
+# files stay in .cache/dist-build (npm and pip then fetch only what is new).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
-PROGRESS_NAME=dist
-# shellcheck source=progress.sh
-source tools/progress.sh
 
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 DIST="$ROOT/dist"
@@ -33,21 +31,16 @@ case "$(uname -m)" in
     *) ARCH="$(uname -m)" ;;
 esac
 PLUGIN=pulumi-resource-github-app-token
-SUMMARY=()
 
-die() { progress_log "error: $*"; exit 1; }
-
-# step LABEL FUNCTION: run it with progress lines, and note its time for the summary.
-step() {
-    local start=$SECONDS
-    progress_log "$1"
-    run_with_progress "$1" "$2" || die "$1 failed"
-    SUMMARY+=("$(printf '%4d s  %s' $((SECONDS - start)) "$1")")
-}
+# --- the steps (each runs as `tools/dist.sh --step NAME`, its output to its log) -----------
 
 python_package() {
-    "$PY" -m build --outdir "$DIST" . >"$WORK/build.log" 2>&1 ||
-        { tail -n 30 "$WORK/build.log" >&2; return 1; }
+    "$PY" -m build --outdir "$DIST" .
+}
+
+python_sdk() {
+    rm -rf "$WORK/python-sdk" && cp -r sdk/python "$WORK/python-sdk"
+    "$PY" -m build --wheel --outdir "$DIST" "$WORK/python-sdk"
 }
 
 # The wheels our wheels need, for this Python: offline from what earlier runs fetched, from PyPI
@@ -55,8 +48,8 @@ python_package() {
 wheelhouse() {
     local wh="$WORK/wheelhouse"
     mkdir -p "$wh"
-    "$PY" -m pip download --quiet --no-index --find-links "$wh" --dest "$wh" "$DIST"/*.whl \
-        >/dev/null 2>&1 || "$PY" -m pip download --quiet --dest "$wh" "$DIST"/*.whl
+    "$PY" -m pip download --no-index --find-links "$wh" --dest "$wh" "$DIST"/*.whl ||
+        "$PY" -m pip download --dest "$wh" "$DIST"/*.whl
     rm -f "$wh"/pulumi_github_app_token*  # ours come from dist/, never from here
 }
 
@@ -69,8 +62,7 @@ pex_console_script() {
         for py in $PLUGIN_PYTHONS; do resolve+=(--python "$py"); done
     fi
     "$PY" -m pex "$DIST/pulumi_github_app_token-$VERSION-py3-none-any.whl" -c "$1" -o "$2" \
-        --python-shebang '/usr/bin/env python3' --venv "${resolve[@]}" >"$WORK/pex-$1.log" 2>&1 ||
-        { tail -n 30 "$WORK/pex-$1.log" >&2; return 1; }
+        --python-shebang '/usr/bin/env python3' --venv "${resolve[@]}"
 }
 
 plugin_archive() {
@@ -82,14 +74,9 @@ plugin_archive() {
 }
 
 # The Terraform face's provider (console script terraform-provider-githubapp) packs here once it
-# lands: pex_console_script terraform-provider-githubapp, zipped as the Terraform registry names
-# it (terraform-provider-githubapp_<version>_<os>_<arch>.zip), as one more `step` below.
-
-python_sdk() {
-    rm -rf "$WORK/python-sdk" && cp -r sdk/python "$WORK/python-sdk"
-    "$PY" -m build --wheel --outdir "$DIST" "$WORK/python-sdk" >"$WORK/build-sdk.log" 2>&1 ||
-        { tail -n 30 "$WORK/build-sdk.log" >&2; return 1; }
-}
+# lands: a function like plugin_archive that calls pex_console_script
+# terraform-provider-githubapp and zips it as the Terraform registry names it
+# (terraform-provider-githubapp_<version>_<os>_<arch>.zip), and one more `step` below.
 
 # The TypeScript SDK compiled by tsc against @pulumi/pulumi from npm, packed from bin/ as
 # Pulumi's own SDKs are. node_modules stays in .cache/dist-build between runs.
@@ -98,21 +85,43 @@ npm_package() {
     mkdir -p "$dir"
     find "$dir" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
     cp -r sdk/nodejs/. "$dir/"
-    (
-        cd "$dir"
-        export npm_config_cache="$ROOT/.cache/npm" npm_config_update_notifier=false
-        npm install --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-            { tail -n 30 "$WORK/npm.log" >&2; exit 1; }
-        npx --no-install tsc
-        cp package.json README.md "$ROOT/LICENSE" bin/
-        cd bin && npm pack --pack-destination "$DIST" --loglevel=error >/dev/null
-    )
+    cd "$dir"
+    export npm_config_cache="$ROOT/.cache/npm" npm_config_update_notifier=false
+    npm install --no-audit --no-fund
+    npx --no-install tsc
+    cp package.json README.md "$ROOT/LICENSE" bin/
+    cd bin && npm pack --pack-destination "$DIST"
 }
 
 go_module() {
     local sdkgen
     sdkgen="$(tools/sdkgen/build.sh)"
     "$sdkgen" goproxy -dir sdk/go -version "$VERSION" -out "$DIST/goproxy"
+}
+
+if [ "${1:-}" = --step ]; then
+    "$2"
+    exit
+fi
+
+# --- the build -----------------------------------------------------------------------------
+
+SUMMARY=()
+say() { printf 'dist: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# step LABEL NAME: run step NAME with a progress line every 20 s; note its time.
+step() {
+    local start=$SECONDS log="$WORK/$2.log"
+    say "$1"
+    : >"$log"
+    PROGRESS_PATTERN='.' tools/progress.sh "dist: $1" "lines logged" "$log" -- \
+        "$ROOT/tools/dist.sh" --step "$2" || {
+        say "$1 failed; last lines of $log:"
+        tail -n 30 "$log" | sed 's/^/    /' >&2
+        exit 1
+    }
+    SUMMARY+=("$(printf '%4d s  %s' $((SECONDS - start)) "$1")")
 }
 
 case "${1:-all}" in all|plugin) ;; *) die "usage: tools/dist.sh [all|plugin]" ;; esac
@@ -123,10 +132,9 @@ for generated in sdk/nodejs/package.json sdk/python/pyproject.toml; do
 done
 rm -rf "$DIST"
 mkdir -p "$DIST" "$WORK"
+
 step "wheel and sdist" python_package
-if [ "${1:-all}" = all ]; then
-    step "Python SDK wheel" python_sdk
-fi
+[ "${1:-all}" = plugin ] || step "Python SDK wheel" python_sdk
 [ -n "${PLUGIN_PYTHONS:-}" ] || step "wheelhouse" wheelhouse
 step "plugin archive ($OS-$ARCH)" plugin_archive
 if [ "${1:-all}" = all ]; then
@@ -134,7 +142,7 @@ if [ "${1:-all}" = all ]; then
     step "Go module" go_module
 fi
 
-progress_log "built $VERSION into dist/:"
-( cd "$DIST" && find . -type f -name '*.*' ! -name '*.info' ! -name '*.mod' ! -name list |
-    sort | xargs du -h | sed 's|\./||; s/^/    /' >&2 )
+say "built $VERSION into dist/:"
+(cd "$DIST" && find . -type f \( -name '*.whl' -o -name '*.gz' -o -name '*.tgz' -o -name '*.zip' \) |
+    sort | xargs du -h | sed 's|\./||; s/^/    /' >&2)
 printf '    %s\n' "${SUMMARY[@]}" >&2

@@ -49,7 +49,7 @@ export class InstallationToken extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly appId: pulumi.Output<number | undefined>;
     /**
-     * The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash.
+     * The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash.
      */
     declare public /*out*/ readonly baseUrl: pulumi.Output<string | undefined>;
     /**
@@ -57,7 +57,7 @@ export class InstallationToken extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly clientId: pulumi.Output<string | undefined>;
     /**
-     * Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock.
+     * Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock. A `Date` more than a day off, or that does not fit `expiresAt`, is not believed (a warning says so).
      */
     declare public /*out*/ readonly clockOffset: pulumi.Output<number>;
     /**
@@ -81,6 +81,10 @@ export class InstallationToken extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly keyFingerprint: pulumi.Output<string>;
     /**
+     * Seconds GitHub granted the token (`expiresAt` less GitHub's clock at mint); renewal starts at half of it when that is less than `renewBefore`.
+     */
+    declare public /*out*/ readonly lifetime: pulumi.Output<number>;
+    /**
      * An org or user login (at most 39 characters) whose installation to use: `GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`.
      */
     declare public readonly owner: pulumi.Output<string | undefined>;
@@ -89,7 +93,7 @@ export class InstallationToken extends pulumi.CustomResource {
      */
     declare public readonly permissions: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+     * `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
      */
     declare public readonly renewBefore: pulumi.Output<number | undefined>;
     /**
@@ -144,6 +148,7 @@ export class InstallationToken extends pulumi.CustomResource {
             resourceInputs["grantedPermissions"] = undefined /*out*/;
             resourceInputs["grantedRepositories"] = undefined /*out*/;
             resourceInputs["keyFingerprint"] = undefined /*out*/;
+            resourceInputs["lifetime"] = undefined /*out*/;
             resourceInputs["repositorySelection"] = undefined /*out*/;
             resourceInputs["token"] = undefined /*out*/;
         } else {
@@ -156,6 +161,7 @@ export class InstallationToken extends pulumi.CustomResource {
             resourceInputs["grantedRepositories"] = undefined /*out*/;
             resourceInputs["installationId"] = undefined /*out*/;
             resourceInputs["keyFingerprint"] = undefined /*out*/;
+            resourceInputs["lifetime"] = undefined /*out*/;
             resourceInputs["owner"] = undefined /*out*/;
             resourceInputs["permissions"] = undefined /*out*/;
             resourceInputs["renewBefore"] = undefined /*out*/;
@@ -190,7 +196,7 @@ export interface InstallationTokenArgs {
      */
     permissions?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+     * `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
      */
     renewBefore?: pulumi.Input<number | undefined>;
     /**

@@ -53,7 +53,7 @@ export interface ProviderArgs {
      */
     appId?: pulumi.Input<number | undefined>;
     /**
-     * The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+     * The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
      */
     baseUrl?: pulumi.Input<string | undefined>;
     /**

@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # Build sdkgen (this directory: Pulumi's SDK generators behind a small command) into
-# .cache/sdkgen/sdkgen and print that path. The first build compiles pulumi/pkg/v3 (about a
-# minute warm, several with a cold Go cache); later ones take a second.
+# .cache/sdkgen/sdkgen and print that path. The first build compiles pulumi/pkg/v3 (a minute
+# or more with a cold Go cache; tools/progress.sh reports every 20 s); later ones take seconds.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(cd "$HERE/../.." && pwd -P)"
-PROGRESS_NAME=sdkgen
-# shellcheck source=../progress.sh
-source "$ROOT/tools/progress.sh"
+CACHE="$ROOT/.cache/sdkgen"
+LOG="$CACHE/build.log"
 
-out="$ROOT/.cache/sdkgen/sdkgen"
-log="$ROOT/.cache/sdkgen/build.log"
-mkdir -p "$(dirname "$out")"
+fail() {
+    echo "sdkgen: $1 failed; last lines of $LOG:" >&2
+    tail -n 20 "$LOG" | sed 's/^/    /' >&2
+    exit 1
+}
+
+mkdir -p "$CACHE"
+: >"$LOG"
 cd "$HERE"
 export GOWORK=off GOFLAGS=-mod=readonly
-
-# (go list fetches the modules on a cold cache)
-total="$(run_with_progress "resolving modules" go list -deps . | wc -l)"
-# `go build -v` names each package it compiles: the count says how far along it is.
-PROGRESS_OF="echo \"\$(grep -c . '$log') of $total packages compiled\"" \
-    run_with_progress "building" go build -v -trimpath -o "$out" . >"$log" 2>&1 || {
-    progress_log "build failed; last lines of $log:"; tail -n 20 "$log" >&2; exit 1; }
-printf '%s\n' "$out"
+# What needs compiling (go list downloads the modules first on a cold cache).
+PROGRESS_PATTERN='^go: downloading' "$ROOT/tools/progress.sh" "sdkgen: downloading" \
+    "modules" "$LOG" -- go list -deps -f '{{if .Stale}}STALE {{.ImportPath}}{{end}}' . ||
+    fail "go list"
+stale="$(grep -c '^STALE ' "$LOG" || true)"
+# `go build -v` names each package it compiles, one per line.
+PROGRESS_PATTERN='^[^ +]+$' "$ROOT/tools/progress.sh" "sdkgen: building" "packages compiled" \
+    "$LOG" "$stale" -- go build -v -trimpath -o "$CACHE/sdkgen" . || fail "go build"
+printf '%s\n' "$CACHE/sdkgen"

@@ -17,11 +17,11 @@ type InstallationToken struct {
 
 	// The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. Exactly one of `appId`, `clientId`.
 	AppId pulumi.IntPtrOutput `pulumi:"appId"`
-	// The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash.
+	// The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash.
 	BaseUrl pulumi.StringPtrOutput `pulumi:"baseUrl"`
 	// The app's client ID (e.g. `Iv23li...`), which GitHub also accepts as the JWT `iss`.
 	ClientId pulumi.StringPtrOutput `pulumi:"clientId"`
-	// Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock.
+	// Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock. A `Date` more than a day off, or that does not fit `expiresAt`, is not believed (a warning says so).
 	ClockOffset pulumi.Float64Output `pulumi:"clockOffset"`
 	// When GitHub stops accepting the token (RFC 3339).
 	ExpiresAt pulumi.StringOutput `pulumi:"expiresAt"`
@@ -33,11 +33,13 @@ type InstallationToken struct {
 	InstallationId pulumi.IntOutput `pulumi:"installationId"`
 	// GitHub's `SHA256:` fingerprint of the signing key's public half.
 	KeyFingerprint pulumi.StringOutput `pulumi:"keyFingerprint"`
+	// Seconds GitHub granted the token (`expiresAt` less GitHub's clock at mint); renewal starts at half of it when that is less than `renewBefore`.
+	Lifetime pulumi.IntOutput `pulumi:"lifetime"`
 	// An org or user login (at most 39 characters) whose installation to use: `GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`.
 	Owner pulumi.StringPtrOutput `pulumi:"owner"`
 	// Limit the token to these permissions, e.g. `{contents: read}`, checked against GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. Leave unset for everything the installation grants; an empty map is an error.
 	Permissions pulumi.StringMapOutput `pulumi:"permissions"`
-	// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+	// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
 	RenewBefore pulumi.IntPtrOutput `pulumi:"renewBefore"`
 	// Limit the token to these repository names, without the owner: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error, since GitHub would read it as the whole installation.
 	Repositories pulumi.StringArrayOutput `pulumi:"repositories"`
@@ -115,7 +117,7 @@ type installationTokenArgs struct {
 	Owner *string `pulumi:"owner"`
 	// Limit the token to these permissions, e.g. `{contents: read}`, checked against GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. Leave unset for everything the installation grants; an empty map is an error.
 	Permissions map[string]string `pulumi:"permissions"`
-	// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+	// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
 	RenewBefore *int `pulumi:"renewBefore"`
 	// Limit the token to these repository names, without the owner: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error, since GitHub would read it as the whole installation.
 	Repositories []string `pulumi:"repositories"`
@@ -135,7 +137,7 @@ type InstallationTokenArgs struct {
 	Owner pulumi.StringPtrInput
 	// Limit the token to these permissions, e.g. `{contents: read}`, checked against GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. Leave unset for everything the installation grants; an empty map is an error.
 	Permissions pulumi.StringMapInput
-	// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+	// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
 	RenewBefore pulumi.IntPtrInput
 	// Limit the token to these repository names, without the owner: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error, since GitHub would read it as the whole installation.
 	Repositories pulumi.StringArrayInput
@@ -189,7 +191,7 @@ func (o InstallationTokenOutput) AppId() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.IntPtrOutput { return v.AppId }).(pulumi.IntPtrOutput)
 }
 
-// The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash.
+// The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash.
 func (o InstallationTokenOutput) BaseUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.StringPtrOutput { return v.BaseUrl }).(pulumi.StringPtrOutput)
 }
@@ -199,7 +201,7 @@ func (o InstallationTokenOutput) ClientId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.StringPtrOutput { return v.ClientId }).(pulumi.StringPtrOutput)
 }
 
-// Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock.
+// Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock. A `Date` more than a day off, or that does not fit `expiresAt`, is not believed (a warning says so).
 func (o InstallationTokenOutput) ClockOffset() pulumi.Float64Output {
 	return o.ApplyT(func(v *InstallationToken) pulumi.Float64Output { return v.ClockOffset }).(pulumi.Float64Output)
 }
@@ -229,6 +231,11 @@ func (o InstallationTokenOutput) KeyFingerprint() pulumi.StringOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.StringOutput { return v.KeyFingerprint }).(pulumi.StringOutput)
 }
 
+// Seconds GitHub granted the token (`expiresAt` less GitHub's clock at mint); renewal starts at half of it when that is less than `renewBefore`.
+func (o InstallationTokenOutput) Lifetime() pulumi.IntOutput {
+	return o.ApplyT(func(v *InstallationToken) pulumi.IntOutput { return v.Lifetime }).(pulumi.IntOutput)
+}
+
 // An org or user login (at most 39 characters) whose installation to use: `GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`.
 func (o InstallationTokenOutput) Owner() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.StringPtrOutput { return v.Owner }).(pulumi.StringPtrOutput)
@@ -239,7 +246,7 @@ func (o InstallationTokenOutput) Permissions() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.StringMapOutput { return v.Permissions }).(pulumi.StringMapOutput)
 }
 
-// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+// `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
 func (o InstallationTokenOutput) RenewBefore() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *InstallationToken) pulumi.IntPtrOutput { return v.RenewBefore }).(pulumi.IntPtrOutput)
 }

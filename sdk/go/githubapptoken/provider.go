@@ -38,7 +38,7 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. Exactly one of `appId`, `clientId`. Falls back to GITHUB_APP_ID.
 	AppId *int `pulumi:"appId"`
-	// The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+	// The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
 	BaseUrl *string `pulumi:"baseUrl"`
 	// The app's client ID (e.g. `Iv23li...`), which GitHub also accepts as the JWT `iss`.
 	ClientId *string `pulumi:"clientId"`
@@ -50,7 +50,7 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. Exactly one of `appId`, `clientId`. Falls back to GITHUB_APP_ID.
 	AppId pulumi.IntPtrInput
-	// The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+	// The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
 	BaseUrl pulumi.StringPtrInput
 	// The app's client ID (e.g. `Iv23li...`), which GitHub also accepts as the JWT `iss`.
 	ClientId pulumi.StringPtrInput

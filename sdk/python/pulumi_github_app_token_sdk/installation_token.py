@@ -33,7 +33,7 @@ class InstallationTokenArgs:
         :param pulumi.Input[_builtins.int] installation_id: The installation to mint for. Exactly one of `installationId`, `owner`, `repository`.
         :param pulumi.Input[_builtins.str] owner: An org or user login (at most 39 characters) whose installation to use: `GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] permissions: Limit the token to these permissions, e.g. `{contents: read}`, checked against GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. Leave unset for everything the installation grants; an empty map is an error.
-        :param pulumi.Input[_builtins.int] renew_before: `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+        :param pulumi.Input[_builtins.int] renew_before: `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] repositories: Limit the token to these repository names, without the owner: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error, since GitHub would read it as the whole installation.
         :param pulumi.Input[_builtins.str] repository: `owner/name` of a repository whose installation to use: `GET /repos/{owner}/{name}/installation`.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] repository_ids: Limit the token to these repository ids: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error.
@@ -100,7 +100,7 @@ class InstallationTokenArgs:
     @pulumi.getter(name="renewBefore")
     def renew_before(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+        `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
         """
         return pulumi.get(self, "renew_before")
 
@@ -180,7 +180,7 @@ class InstallationToken(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] installation_id: The installation to mint for. Exactly one of `installationId`, `owner`, `repository`.
         :param pulumi.Input[_builtins.str] owner: An org or user login (at most 39 characters) whose installation to use: `GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] permissions: Limit the token to these permissions, e.g. `{contents: read}`, checked against GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. Leave unset for everything the installation grants; an empty map is an error.
-        :param pulumi.Input[_builtins.int] renew_before: `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+        :param pulumi.Input[_builtins.int] renew_before: `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] repositories: Limit the token to these repository names, without the owner: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error, since GitHub would read it as the whole installation.
         :param pulumi.Input[_builtins.str] repository: `owner/name` of a repository whose installation to use: `GET /repos/{owner}/{name}/installation`.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] repository_ids: Limit the token to these repository ids: 1 to 500, no duplicates. Leave unset for the whole installation; an empty list is an error.
@@ -247,6 +247,7 @@ class InstallationToken(pulumi.CustomResource):
             __props__.__dict__["granted_permissions"] = None
             __props__.__dict__["granted_repositories"] = None
             __props__.__dict__["key_fingerprint"] = None
+            __props__.__dict__["lifetime"] = None
             __props__.__dict__["repository_selection"] = None
             __props__.__dict__["token"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["token"])
@@ -282,6 +283,7 @@ class InstallationToken(pulumi.CustomResource):
         __props__.__dict__["granted_repositories"] = None
         __props__.__dict__["installation_id"] = None
         __props__.__dict__["key_fingerprint"] = None
+        __props__.__dict__["lifetime"] = None
         __props__.__dict__["owner"] = None
         __props__.__dict__["permissions"] = None
         __props__.__dict__["renew_before"] = None
@@ -311,7 +313,7 @@ class InstallationToken(pulumi.CustomResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash.
+        The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash.
         """
         return pulumi.get(self, "base_url")
 
@@ -327,7 +329,7 @@ class InstallationToken(pulumi.CustomResource):
     @pulumi.getter(name="clockOffset")
     def clock_offset(self) -> pulumi.Output[_builtins.float]:
         """
-        Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock.
+        Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` header); expiry is judged on GitHub's clock. A `Date` more than a day off, or that does not fit `expiresAt`, is not believed (a warning says so).
         """
         return pulumi.get(self, "clock_offset")
 
@@ -373,6 +375,14 @@ class InstallationToken(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    def lifetime(self) -> pulumi.Output[_builtins.int]:
+        """
+        Seconds GitHub granted the token (`expiresAt` less GitHub's clock at mint); renewal starts at half of it when that is less than `renewBefore`.
+        """
+        return pulumi.get(self, "lifetime")
+
+    @_builtins.property
+    @pulumi.getter
     def owner(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         An org or user login (at most 39 characters) whose installation to use: `GET /orgs/{owner}/installation`, then `GET /users/{owner}/installation`.
@@ -391,7 +401,7 @@ class InstallationToken(pulumi.CustomResource):
     @pulumi.getter(name="renewBefore")
     def renew_before(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300).
+        `pulumi up` re-mints when fewer than this many seconds of the token remain (0 to 3300), or fewer than half its granted `lifetime` when that is less: a token GitHub grants for less than `renewBefore` renews once per half-life, not on every run.
         """
         return pulumi.get(self, "renew_before")
 

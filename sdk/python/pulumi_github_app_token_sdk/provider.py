@@ -27,7 +27,7 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.int] app_id: The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. Exactly one of `appId`, `clientId`. Falls back to GITHUB_APP_ID.
-        :param pulumi.Input[_builtins.str] base_url: The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+        :param pulumi.Input[_builtins.str] base_url: The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
         :param pulumi.Input[_builtins.str] client_id: The app's client ID (e.g. `Iv23li...`), which GitHub also accepts as the JWT `iss`.
         :param pulumi.Input[_builtins.str] private_key: The app's PEM private key: RSA, PKCS#1 or PKCS#8, at most 4096 bits and 64 KiB. Surrounding whitespace, CRLF, literal `\\n` escapes and flattened lines are repaired. Always a secret; a new key is an in-place update. Falls back to GITHUB_APP_PEM_FILE (the key's text, or the path of a file holding it), else GITHUB_APP_PRIVATE_KEY.
         """
@@ -56,7 +56,7 @@ class ProviderArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+        The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
         """
         return pulumi.get(self, "base_url")
 
@@ -106,7 +106,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.int] app_id: The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. Exactly one of `appId`, `clientId`. Falls back to GITHUB_APP_ID.
-        :param pulumi.Input[_builtins.str] base_url: The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+        :param pulumi.Input[_builtins.str] base_url: The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
         :param pulumi.Input[_builtins.str] client_id: The app's client ID (e.g. `Iv23li...`), which GitHub also accepts as the JWT `iss`.
         :param pulumi.Input[_builtins.str] private_key: The app's PEM private key: RSA, PKCS#1 or PKCS#8, at most 4096 bits and 64 KiB. Surrounding whitespace, CRLF, literal `\\n` escapes and flattened lines are repaired. Always a secret; a new key is an in-place update. Falls back to GITHUB_APP_PEM_FILE (the key's text, or the path of a file holding it), else GITHUB_APP_PRIVATE_KEY.
         """

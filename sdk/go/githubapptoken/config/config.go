@@ -16,7 +16,7 @@ func GetAppId(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "github-app-token:appId")
 }
 
-// The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+// The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
 func GetBaseUrl(ctx *pulumi.Context) string {
 	return config.Get(ctx, "github-app-token:baseUrl")
 }

@@ -21,7 +21,7 @@ The GitHub App's id, sent as the JWT `iss`; a digit string is accepted too. Exac
 
 baseUrl: Optional[str]
 """
-The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
+The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other address (a web address such as `https://HOST`) is refused, except on loopback (an emulator). https only, except plain http to loopback; no credentials, query, fragment or backslash. Falls back to GITHUB_BASE_URL.
 """
 
 clientId: Optional[str]
