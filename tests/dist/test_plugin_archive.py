@@ -38,6 +38,9 @@ def test_yaml_lifecycle_from_the_installed_archive(gh, pulumi_env, tmp_path: Pat
                    "--file", str(plugin_archive()))]
     installed = json.loads(run(["pulumi", "plugin", "ls", "--json"], env=env, cwd=work).stdout)
     assert [(p["name"], p["version"]) for p in installed] == [("github-app-token", __version__)]
+    executable = Path(env["PULUMI_HOME"], "plugins", f"resource-github-app-token-v{__version__}",
+                      PLUGIN)
+    assert run([str(executable), "--version"], env=env).stdout.strip() == __version__
 
     said.append(pulumi(env, work, "stack", "init", "dev"))
     for key, value in (("appId", str(gh.app_id)), ("baseUrl", gh.base_url)):
