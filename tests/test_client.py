@@ -21,6 +21,7 @@ from github_app_token.errors import (
 from github_app_token.retry import policy
 from github_app_token.transport import Transport
 
+from .support.hostile import SLACK
 from .support.net import Relay
 from .support.secrets import assert_no_secret
 
@@ -168,7 +169,8 @@ def test_a_mint_answered_with_5xx_is_never_repeated(gh) -> None:
     gh.inject("error", count=1, status=502)
     with pytest.raises(ApiError) as info:
         app(gh).create_token(gh.installation_id)
-    assert info.value.status == 502 and "not repeated" in str(info.value)
+    assert info.value.status == 502 and "not sent again" in str(info.value)
+    assert "after retries" not in str(info.value)
     assert len(posts(gh)) == 1
 
 
@@ -176,7 +178,7 @@ def test_a_mint_cut_off_by_a_reset_is_never_repeated(gh) -> None:
     gh.inject("reset", count=1)
     with pytest.raises(TransportError) as info:
         app(gh).create_token(gh.installation_id)
-    assert "may have reached GitHub" in str(info.value)
+    assert info.value.sent and "may have reached GitHub" in str(info.value)
     assert len(gh.requests) <= 1
     assert gh.live_tokens() == []
 
@@ -222,8 +224,12 @@ def test_a_slow_server_fails_within_the_deadline(gh) -> None:
     with pytest.raises(DeadlineError) as info:
         app(gh, timeout=0.6).get_installation(gh.installation_id)
     elapsed = time.monotonic() - started
-    assert elapsed < 0.9, elapsed
-    assert "0.6 s deadline" in str(info.value) and "GITHUB_APP_TOKEN_TIMEOUT" in str(info.value)
+    assert elapsed < 0.6 + SLACK, elapsed
+    text = str(info.value)
+    assert "did not finish within its deadline (GITHUB_APP_TOKEN_TIMEOUT)" in text
+    assert "the server at base_url accepted the request but had not answered" in text
+    assert "raise GITHUB_APP_TOKEN_TIMEOUT only if that server is known to answer slowly" in text
+    assert "127.0.0.1" not in text
 
 
 @pytest.mark.parametrize("status", [403, 429])
@@ -326,4 +332,4 @@ def test_a_mint_that_never_connected_says_nothing_was_sent(gh) -> None:
         relay.close()
     assert info.value.sent is False
     assert "may have reached GitHub" not in str(info.value)
-    assert "NewConnectionError" in str(info.value)
+    assert "base_url's host refused the connection" in str(info.value)

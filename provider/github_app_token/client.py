@@ -18,7 +18,7 @@ from .deadline import Deadline
 from .keys import fingerprint, load_private_key
 from .responses import AccessToken, Installation
 from .retry import RATE_LIMIT_STATUSES, requested_wait
-from .transport import DEFAULT_BASE_URL, Reply, Transport
+from .transport import DEFAULT_BASE_URL, SLOW_SERVER, Reply, Transport
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -104,8 +104,8 @@ def _usable(reply: Reply, deadline: Deadline) -> Reply:
     if reply.complete:
         return reply
     if deadline.expired():
-        raise deadline.error(reply.failure)
-    raise errors.TransportError(deadline.operation, reply.failure)
+        raise deadline.error(reply.failure, advice=SLOW_SERVER)
+    raise errors.TransportError(deadline.operation, reply.failure, advice="run the command again")
 
 
 def _is_dead(reply: Reply) -> bool:
@@ -286,9 +286,8 @@ class GitHubAppClient:
         hints = {**self._missing(installation_id), 400: scope, 422: scope}
         if reply.status >= 500:
             hints[reply.status] = (
-                "GitHub failed while minting; the request reached it, so it was not repeated "
-                "(a token minted despite the error expires within the hour); run the command "
-                "again")
+                "GitHub failed after the request reached it, so the mint was not sent again "
+                f"({_UNSEEN_TOKEN}); run the command again")
         raise self._fail(reply, mint, hints)
 
     def _token(self, reply: Reply, deadline: Deadline) -> AccessToken:
@@ -309,12 +308,15 @@ class GitHubAppClient:
         raise errors.MalformedResponseError(deadline.operation, 201, cause, revoked)
 
 
+_UNSEEN_TOKEN = "a token GitHub may have minted was never received and expires within the hour"
+
+
 def _unsure_mint(err: errors.TransportError) -> errors.TransportError:
     """A failed mint, saying whether GitHub may have minted a token we never saw."""
     if not err.sent:
         return err
-    note = ("; the request may have reached GitHub and was not repeated: a token it minted "
-            "expires within the hour")
+    advice = (f"{err.advice or 'run the command again'} (the request may have reached GitHub, "
+              f"so it was not sent again: {_UNSEEN_TOKEN})")
     if isinstance(err, errors.DeadlineError):
-        return errors.DeadlineError(err.operation, err.seconds, err.cause + note)
-    return errors.TransportError(err.operation, err.cause + note)
+        return errors.DeadlineError(err.operation, err.seconds, err.cause, advice=advice)
+    return errors.TransportError(err.operation, err.cause, advice=advice)

@@ -57,12 +57,21 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
                 s.shutdown(socket.SHUT_RDWR)
 
 
+def _hang_up(conn: socket.socket) -> None:
+    """Read the client's first bytes (its ClientHello), then close without a word."""
+    with conn, contextlib.suppress(OSError):
+        conn.settimeout(5)
+        conn.recv(65536)
+
+
 class Relay:
     """Forwards loopback connections to `target_port`; listens only after `listen_after` s
-    (until then connects are refused), and terminates TLS when given a context."""
+    (until then connects are refused), and terminates TLS when given a context. The first
+    `broken_handshakes` connections are hung up on as their TLS handshake begins."""
 
     def __init__(
-        self, target_port: int, *, listen_after: float = 0.0, tls: ssl.SSLContext | None = None
+        self, target_port: int, *, listen_after: float = 0.0, tls: ssl.SSLContext | None = None,
+        broken_handshakes: int = 0,
     ) -> None:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
@@ -70,6 +79,7 @@ class Relay:
         self._target = target_port
         self._tls = tls
         self._listen_after = listen_after
+        self._broken = broken_handshakes
         self.accepted = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -82,6 +92,9 @@ class Relay:
             except OSError:
                 return
             self.accepted += 1
+            if self.accepted <= self._broken:
+                threading.Thread(target=_hang_up, args=(conn,), daemon=True).start()
+                continue
             threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
 
     def _relay(self, conn: socket.socket) -> None:
