@@ -165,13 +165,21 @@ def test_persistent_server_errors_fail_clearly(gh) -> None:
     assert len(gh.requests) == 5, "one try and four retries"
 
 
-def test_a_mint_answered_with_5xx_is_never_repeated(gh) -> None:
-    gh.inject("error", count=1, status=502)
+def test_a_mint_answered_with_500_is_never_repeated(gh) -> None:
+    gh.inject("error", count=1, status=500)
     with pytest.raises(ApiError) as info:
         app(gh).create_token(gh.installation_id)
-    assert info.value.status == 502 and "not sent again" in str(info.value)
+    assert info.value.status == 500 and "not sent again" in str(info.value)
     assert "after retries" not in str(info.value)
     assert len(posts(gh)) == 1
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_answer_on_the_mint_is_retried(gh, status: int) -> None:
+    gh.inject("error", count=2, status=status)
+    token = app(gh).create_token(gh.installation_id)
+    assert [r.status for r in posts(gh)] == [status, status, 201]
+    assert gh.live_tokens() == [token.token]
 
 
 def test_a_mint_cut_off_by_a_reset_is_never_repeated(gh) -> None:

@@ -64,6 +64,26 @@ def test_retry_after_on_a_5xx_that_fits_is_honoured(gh) -> None:
     assert [r.status for r in gh.requests] == [502, 200]
 
 
+def test_retry_after_on_a_gateway_answer_to_the_mint_is_honoured(gh) -> None:
+    gh.inject("error", status=503, retry_after=1, path="/access_tokens")
+    started = time.monotonic()
+    token = app(gh).create_token(gh.installation_id)
+    assert time.monotonic() - started >= 1.0
+    assert [r.status for r in gh.requests] == [503, 201]
+    assert gh.live_tokens() == [token.token]
+
+
+def test_a_gateway_answer_to_the_mint_asking_too_long_a_wait_fails_at_once(gh) -> None:
+    gh.inject("error", status=503, retry_after=3600, path="/access_tokens")
+    started = time.monotonic()
+    with pytest.raises(ApiError) as info:
+        app(gh).create_token(gh.installation_id)
+    assert time.monotonic() - started < 1
+    assert info.value.status == 503 and "wait 3600 s" in str(info.value)
+    assert len(gh.requests) == 1
+    no_live_tokens(gh)
+
+
 @pytest.mark.parametrize("variant", sorted(faults.MALFORMED))
 def test_a_malformed_201_is_revoked_and_fails_clearly(gh, variant: str) -> None:
     gh.inject("malformed", variant=variant)

@@ -285,9 +285,7 @@ class GitHubAppClient:
                  "grants (see its settings page), or widen the installation")
         hints = {**self._missing(installation_id), 400: scope, 422: scope}
         if reply.status >= 500:
-            hints[reply.status] = (
-                "GitHub failed after the request reached it, so the mint was not sent again "
-                f"({_UNSEEN_TOKEN}); run the command again")
+            hints[reply.status] = _MINT_FAILED.get(reply.status, _MINT_FAILED[500])
         raise self._fail(reply, mint, hints)
 
     def _token(self, reply: Reply, deadline: Deadline) -> AccessToken:
@@ -309,6 +307,13 @@ class GitHubAppClient:
 
 
 _UNSEEN_TOKEN = "a token GitHub may have minted was never received and expires within the hour"
+_GATEWAY = ("GitHub's gateway kept failing, and the mint was retried while the deadline "
+            f"allowed ({_UNSEEN_TOKEN}); run the command again later")
+_MINT_FAILED = {
+    500: ("GitHub failed after the request reached it, so the mint was not sent again "
+          f"({_UNSEEN_TOKEN}); run the command again"),
+    502: _GATEWAY, 503: _GATEWAY, 504: _GATEWAY,
+}
 
 
 def _unsure_mint(err: errors.TransportError) -> errors.TransportError:

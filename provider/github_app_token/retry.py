@@ -4,9 +4,12 @@ Backoff, jitter and counting stay with urllib3. We add these rules:
 - a wait GitHub asks for (`Retry-After` on any status, or a rate-limit reset) is honoured
   when it fits in the time left, and otherwise ends the retries at once;
 - 403/429 carrying wait information is a refusal that did nothing, so any verb may retry it;
+- 502, 503 and 504 are gateway answers: the request did not complete upstream, so any verb
+  may retry them, the mint too. A token one of them may have minted was never received,
+  cannot be used and dies within the hour; failing a pipeline over it costs users more;
 - otherwise a POST (the mint) is retried only when the attempt provably never left: it
   failed before sending a byte of the request (name resolution, connect, proxy tunnel, TLS
-  handshake: see `connection`); never after a read error, a reset or a 5xx;
+  handshake: see `connection`); never after a read error, a reset or a 500;
 - a name the resolver says does not exist, or a certificate we do not trust, is not
   tried again: it would fail the same way, only later;
 - the body of a response we retry is not read: it may trickle forever.
@@ -25,6 +28,7 @@ from . import clock, connection
 from . import deadline as deadlines
 
 SERVER_ERRORS = frozenset({500, 502, 503, 504})
+GATEWAY_ERRORS = frozenset({502, 503, 504})
 RATE_LIMIT_STATUSES = frozenset({403, 429})
 IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
 """Verbs safe to repeat after the server may have seen them (a repeated revoke is harmless)."""
@@ -62,6 +66,8 @@ class GitHubRetry(Retry):
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code in RATE_LIMIT_STATUSES:
             return bool(self.total)  # increment() gives up when the response asks no wait
+        if status_code in GATEWAY_ERRORS:
+            return bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
 
     def _is_method_retryable(self, method: str) -> bool:
