@@ -114,6 +114,15 @@ def test_a_malformed_201_whose_revoke_fails_says_so(gh) -> None:
     assert_no_secret(str(info.value), token)
 
 
+def test_a_revoke_cut_by_the_mints_deadline_names_the_revoke(gh) -> None:
+    gh.inject("malformed", variant="expires-at-not-date")
+    gh.inject("delay", delay=2.0, path="/installation/token")
+    with pytest.raises(MalformedResponseError) as info:
+        app(gh, timeout=1.0).create_token(gh.installation_id)
+    assert "Revoking the token it held failed (DELETE /installation/token did not finish" in str(
+        info.value)
+
+
 def test_a_trickling_body_is_cut_at_the_deadline(gh) -> None:
     gh.inject("trickle", delay=0.05)
     started = time.monotonic()

@@ -127,12 +127,17 @@ def token_is_live(transport: Transport, token: str) -> bool:
 
 
 def revoke_token(transport: Transport, token: str, deadline: Deadline | None = None) -> None:
-    """Revoke `token` with itself; GitHub's 401 means it is already dead, which is fine too."""
-    deadline = deadline or transport.deadline("DELETE /installation/token")
+    """Revoke `token` with itself; GitHub's 401 means it is already dead, which is fine too.
+
+    With `deadline` (a mint's, revoking a token it cannot use) it ends when that one does,
+    and its errors still name the DELETE."""
+    operation = "DELETE /installation/token"
+    deadline = transport.deadline(operation) if deadline is None else deadline.before_end(
+        0, operation)
     reply = transport.send("DELETE", "/installation/token", token, deadline)
     if reply.status == 204 or _is_dead(reply):
         return
-    raise api_error(reply, "DELETE /installation/token", deadline=deadline, secrets=(token,))
+    raise api_error(reply, operation, deadline=deadline, secrets=(token,))
 
 
 class GitHubAppClient:

@@ -73,9 +73,10 @@ class Deadline:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
-    def before_end(self, reserve: float) -> Deadline:
-        """A deadline `reserve` seconds earlier, keeping time for a clean-up inside this one."""
-        inner = Deadline(self.seconds, self.operation)
+    def before_end(self, reserve: float, operation: str | None = None) -> Deadline:
+        """A deadline `reserve` seconds earlier (for `operation`, by default this one's),
+        keeping time for a clean-up inside this one."""
+        inner = Deadline(self.seconds, operation or self.operation)
         inner.end = self.end - reserve
         return inner
 
