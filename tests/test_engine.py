@@ -7,6 +7,7 @@ resources; properties and the provider are serialized as the engine does.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,8 +18,11 @@ from pulumi.runtime.proto import provider_pb2
 
 from github_app_token import InstallationTokenProvider
 
+from .support.buggy import BUG, BuggyTokenProvider
 from .support.dynamic_server import Server, plain, struct
 from .support.ledger import assert_ledger
+from .support.pasted import pasted
+from .support.paths import REPO
 from .support.secrets import assert_no_secret
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/github:InstallationToken::ci"
@@ -47,7 +51,7 @@ def check(server: Server, news: dict, unknown: tuple[str, ...] = ()) -> provider
 
 
 def test_full_lifecycle_over_grpc(gh, server: Server) -> None:
-    gh.token_lifetime = 1000  # so raising renew_before past 1000 s puts it in the window
+    gh.token_lifetime = 1000  # renewal starts at half of it: 500 s before expiry
     checked = check(server, inputs(gh, renew_before=600))
     assert list(checked.failures) == []
     created = server.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
@@ -74,9 +78,11 @@ def test_full_lifecycle_over_grpc(gh, server: Server) -> None:
         id=created.id, urn=URN, properties=updated.properties))
     assert read.id == created.id and plain(read.properties)["token"] == token
 
-    wider = check(server, inputs(gh, private_key=gh.private_key_pem, renew_before=1200))
+    # 400 s left: past half the granted 1000 s, though short of renew_before (900 s).
+    aged = {**plain(updated.properties),
+            "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 400))}
     due = server.stub.Diff(provider_pb2.DiffRequest(
-        id=created.id, urn=URN, olds=updated.properties, news=wider.inputs))
+        id=created.id, urn=URN, olds=struct(aged), news=rotated.inputs))
     assert list(due.replaces) == ["expires_at"] and not due.deleteBeforeReplace
 
     server.stub.Delete(provider_pb2.DeleteRequest(
@@ -99,6 +105,16 @@ def test_check_failures_name_properties(gh, server: Server) -> None:
     assert "repositories[0]" in failures
 
 
+def test_a_pasted_secret_fails_without_a_property_to_print(gh, server: Server) -> None:
+    secret = pasted()
+    checked = check(server, inputs(gh, installation_id=None, owner=secret.token,
+                                   repository=secret.jwt, base_url=secret.key))
+    assert {f.property for f in checked.failures} == {"", "installation_id"}
+    assert sorted(f.reason.split(":")[0] for f in checked.failures if not f.property) == [
+        "base_url", "owner", "repository"]
+    assert_no_secret(checked.SerializeToString(), *secret.all)
+
+
 def test_preview_with_unknown_inputs(gh, server: Server) -> None:
     checked = check(server, inputs(gh), unknown=("installation_id",))
     assert list(checked.failures) == []
@@ -116,7 +132,7 @@ def test_github_errors_reach_the_engine_without_secrets(gh, server: Server) -> N
         server.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
     details = info.value.details()
     assert "The permissions requested are not granted to this installation." in details
-    assert "permissions={'administration': 'write'}" in details
+    assert "does not grant administration=write" in details
     assert_no_secret(details, gh.private_key_pem)
 
 
@@ -125,3 +141,39 @@ def test_serialized_provider_is_small_and_holds_no_key(gh) -> None:
     assert len(raw) < 1024, len(raw)
     assert b"github_app_token.provider" in raw, "pickled by reference"
     assert_no_secret(raw, gh.private_key_pem)
+
+
+def failed_details(call: Any, request: Any) -> str:
+    with pytest.raises(grpc.RpcError) as info:
+        call(request)
+    return info.value.details()
+
+
+def test_our_errors_reach_the_engine_as_their_message(gh, server: Server) -> None:
+    # Pulumi's server answers a failed hook with `traceback.format_exc()`; ours read as ours.
+    wrong = check(server, inputs(gh, installation_id=999999)).inputs
+    details = failed_details(server.stub.Create, provider_pb2.CreateRequest(
+        urn=URN, properties=wrong))
+    assert details.startswith("GitHub answered 404 to POST /app/installations/")
+    assert "check installation_id" in details and "Traceback" not in details
+
+    created = server.stub.Create(provider_pb2.CreateRequest(
+        urn=URN, properties=check(server, inputs(gh)).inputs))
+    gh.inject("error", count=5, status=403, path="/installation/token")
+    details = failed_details(server.stub.Delete, provider_pb2.DeleteRequest(
+        id=created.id, urn=URN, properties=created.properties))
+    assert details.startswith("could not revoke the installation token")
+    assert "\n" not in details and "Traceback" not in details
+
+
+def test_an_unexpected_exception_keeps_its_traceback(gh, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)  # the server imports the buggy provider from tests.support
+    srv = Server(tmp_path)
+    try:
+        props = inputs(gh, __provider=serialize_provider(BuggyTokenProvider()))
+        details = failed_details(srv.stub.Create, provider_pb2.CreateRequest(
+            urn=URN, properties=check(srv, props).inputs))
+    finally:
+        srv.close()
+    assert details.startswith("Traceback (most recent call last):")
+    assert f"ZeroDivisionError: {BUG}" in details and "buggy.py" in details
