@@ -4,12 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup cli demo test lint bench stress-test
+.PHONY: setup cli demo test lint bench sdk dist stress-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,dist]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -25,15 +25,25 @@ demo: cli
 lint: setup
 	$(VENV)/bin/ruff check .   # every tracked room; git-ignored caches are skipped
 
-PYTEST := REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 $(VENV)/bin/python -m pytest
+# The SDKs in sdk/, regenerated from the plugin's schema (tests/test_sdks.py keeps them in sync).
+sdk: setup
+	$(VENV)/bin/python -m github_app_token.plugin.schema > provider/github_app_token/plugin/schema.json
+	"$$(tools/sdkgen/build.sh)" generate -schema provider/github_app_token/plugin/schema.json -out sdk
+	cd sdk/go && GOWORK=off go mod tidy
 
-test: cli lint
+# Every release artifact into dist/ (docs/releasing.md); the tests of tests/dist/ use them.
+dist: setup
+	tools/dist.sh
+
+PYTEST := REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_DIST=1 $(VENV)/bin/python -m pytest
+
+test: cli lint dist
 	eval "$$($(PULUMI_CLI))" && $(PYTEST)
 
 # Not CI: `make test`'s pytest N times (default 10) under a 2-core load; prints the pass count.
 # PYTEST_ARGS narrows it, e.g. `make stress-test N=1 PYTEST_ARGS=tests/test_deadline.py`.
 N ?= 10
-stress-test: cli lint
+stress-test: cli lint dist
 	eval "$$($(PULUMI_CLI))" && tools/stress-test.sh $(N) env $(PYTEST) $(PYTEST_ARGS)
 
 bench: cli
