@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
     value = getattr(import_module(home, __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value

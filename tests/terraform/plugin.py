@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpclib.client import Channel, UnaryStreamMethod, UnaryUnaryMethod
 from grpclib.config import Configuration
+from grpclib.encoding.proto import ProtoCodec
 
 from github_app_token.terraform import goplugin_pb2 as gp
 from github_app_token.terraform import tfplugin6_pb2 as pb
@@ -75,15 +76,26 @@ class Plugin:
             [str(exe)], stdout=subprocess.PIPE, stderr=self._stderr, env={
                 **clean, **COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                 "PLUGIN_CLIENT_CERT": cert_pem.decode(), **(env or {})})
+        self.seen: list[bytes] = []
+        self.loop = asyncio.new_event_loop()
+        try:
+            self.channel = self._handshake(cert or (cert_pem, key_pem), tmp_path)
+        except BaseException:
+            self.process.kill()
+            self.process.wait(10)
+            self.process.stdout.close()  # type: ignore[union-attr]
+            self.loop.close()
+            self._stderr.close()
+            raise
+
+    def _handshake(self, client: tuple[bytes, bytes], tmp_path: Path) -> Channel:
         assert self.process.stdout is not None
         self.handshake = self.process.stdout.readline().decode().strip()
         core, proto, network, address, kind, server_cert = self.handshake.split("|")
         assert (core, proto, network, kind) == ("1", "6", "tcp", "grpc"), self.handshake
         host, port = address.rsplit(":", 1)
-        self.seen: list[bytes] = []
-        self.loop = asyncio.new_event_loop()
-        context = self._tls(server_cert, cert or (cert_pem, key_pem), tmp_path)
-        self.channel = self.loop.run_until_complete(self._connect(host, int(port), context))
+        context = self._tls(server_cert, client, tmp_path)
+        return self.loop.run_until_complete(self._connect(host, int(port), context))
 
     @staticmethod
     def _tls(server_cert: str, client: tuple[bytes, bytes], tmp_path: Path) -> ssl.SSLContext:
@@ -98,7 +110,9 @@ class Plugin:
 
     @staticmethod
     async def _connect(host: str, port: int, context: ssl.SSLContext) -> Channel:
-        return Channel(host, port, ssl=context,
+        # An explicit codec: grpclib's default also loads googleapis' google.rpc.Status, which
+        # clashes with pulumi's copy once another test has loaded pulumi's protos.
+        return Channel(host, port, ssl=context, codec=ProtoCodec(),
                        config=Configuration(ssl_target_name_override="localhost"))
 
     def call(self, rpc: str, **fields: Any) -> Any:
