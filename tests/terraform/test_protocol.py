@@ -8,8 +8,10 @@ response but the token's own fields, and the provider's stderr, are searched for
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import subprocess
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -320,3 +322,34 @@ def test_an_unreadable_key_file_is_named_never_quoted(tmp_path: Path, gh: Emulat
     assert "GITHUB_APP_PEM_FILE is neither PEM text nor the path of a readable file" in (
         diagnostic.detail)
     assert str(missing) not in diagnostic.detail and steps(diagnostic) == []
+
+
+def test_a_provider_whose_opentofu_was_killed_revokes_and_exits(tmp_path: Path,
+                                                                gh: Emulator) -> None:
+    # OpenTofu killed (kill -9): no Close, no Shutdown. The provider sees it is orphaned.
+    wrapper = tmp_path / "host.sh"
+    wrapper.write_text(f'#!/bin/sh\n"{EXE}" &\necho $! > "{tmp_path}/pid"\nwait\n')
+    wrapper.chmod(0o755)
+    host = configured(Plugin(tmp_path, exe=wrapper), gh)
+    opened = host.call("OpenEphemeralResource", type_name=TOKEN, config=ephemeral(gh))
+    provider_pid = int((tmp_path / "pid").read_text())
+    host.process.kill()  # the "OpenTofu" process, without warning
+    host.process.wait(10)
+    deadline = time.monotonic() + 30  # the check runs every second; 30 s is a wide margin
+    while _alive(provider_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(provider_pid):
+        os.kill(provider_pid, 9)  # leave no process behind, then fail
+        pytest.fail("the orphaned provider did not exit")
+    assert gh.token_state(plain(opened.result)["token"]) == "revoked"
+    host.close()
+    assert_ledger(gh, [])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(
+        f"/proc/{pid}/status").read_text().lower()

@@ -266,6 +266,16 @@ def _validate(category: str, request: Any) -> list[pb.Diagnostic]:
 
 UNCLOSED_BUDGET = 1.5
 """Seconds spent revoking unclosed ephemeral tokens at Shutdown (go-plugin waits 2 s)."""
+ORPHAN_CHECK = 1.0
+"""Seconds between checks that OpenTofu, our parent, is still alive."""
+
+
+async def _until_orphaned(stop: asyncio.Event) -> None:
+    """Stop when our parent is gone (OpenTofu killed): no Shutdown will ever come."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        await asyncio.sleep(ORPHAN_CHECK)
+    stop.set()
 
 
 async def _serve(context: ssl.SSLContext, der: bytes) -> None:
@@ -277,7 +287,9 @@ async def _serve(context: ssl.SSLContext, der: bytes) -> None:
     await server.start(sock=listener, ssl=context)
     print(handshake_line(listener.getsockname()[1], der), flush=True)
     sys.stdout = sys.stderr  # whatever prints from now on must not reach go-plugin's stdout
+    watch = asyncio.create_task(_until_orphaned(stop))
     await stop.wait()
+    watch.cancel()
     server.close()
     await asyncio.wait_for(server.wait_closed(), 5)  # RPCs still answering finish first
     await provider.close_unclosed()
