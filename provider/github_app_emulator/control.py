@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from . import faults, fixture, keys
 from .model import AccountType, RequestRecord, TokenState
-from .server import EmulatorServer
+from .server import EmulatorServer, Limits
 from .state import Ledger, State
 from .tokens import TokenFormat
 
@@ -53,10 +54,21 @@ class Emulator:
         port: int = 0,
         token_lifetime: float = 3600,
         token_format: TokenFormat = "stateless",
+        *,
+        idle_timeout: float = 30,
+        max_connections: int = 256,
+        control_hosts: Iterable[str] = (),
     ) -> None:
         """`token_format`: "stateless" (github.com since 2026: `ghs_<app id>_<JWT>`, ~520
-        characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics)."""
+        characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics).
+
+        `idle_timeout`: seconds a connection may take to send a whole request (from opening,
+        or from the previous answer) before it is closed. `max_connections`: how many are
+        served at once; one more is answered 503. `control_hosts`: host names besides
+        loopback's that may drive the /_emulator routes (e.g. a container's name).
+        """
         self._host, self._port = host, port
+        self._limits = Limits(idle_timeout, max_connections, control_hosts)
         self._state = State(token_format=token_format)
         self.token_lifetime = token_lifetime
         with self._state.lock:
@@ -68,7 +80,9 @@ class Emulator:
 
     def start(self) -> Emulator:
         if self._server is None:
-            self._server = EmulatorServer(self._host, self._port, self._state, self)
+            self._server = EmulatorServer(
+                self._host, self._port, self._state, self, self._limits
+            )
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 # stop() waits for the loop to notice; a short poll keeps test teardown quick.
@@ -104,6 +118,11 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not running; use `with Emulator() as gh:`")
         return self._server.base_url
+
+    @property
+    def open_connections(self) -> int:
+        """Connections the server holds now (each has a thread; at most `max_connections`)."""
+        return 0 if self._server is None else self._server.open_connections
 
     # ---- the default fixture --------------------------------------------------------------
 
