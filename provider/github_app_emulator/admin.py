@@ -39,7 +39,7 @@ def _body(data: dict[str, Any], *names: str) -> list[Any]:
 
 
 def _clock(gh: Emulator) -> dict[str, float]:
-    # Launchers (e.g. the demo's timewarp wrapper) read the offset to follow the clock.
+    # The clock-following launchers (follow.py) read the shift here.
     return {"now": gh.now(), "shift": gh.clock_offset}
 
 

@@ -1,7 +1,8 @@
 """The one clock every renewal and JWT decision reads, and GitHub's clock as its `Date` shows it.
 
-`now()` is a function of its own so a demo can move this process's notion of time
-(tests/support/timewarp.py) without touching the process-wide `time.time` that gRPC needs.
+`now()` is a function of its own so a test can move this process's notion of time (the
+emulator's launcher, github_app_emulator/follow.py) without touching the process-wide
+`time.time` that gRPC needs.
 Durations (deadlines, backoff) use `time.monotonic`, which no demo moves and no wall-clock
 step disturbs.
 """
