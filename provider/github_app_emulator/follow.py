@@ -53,14 +53,20 @@ def is_loopback(host: str | None) -> bool:
 
 
 def check_url(url: str) -> str:
-    """`url` without a trailing slash, if it is an http(s) URL of a loopback host."""
+    """`url` without a trailing slash, if it is a plain http(s) URL of a loopback host."""
     try:
         parts = urlsplit(url.strip())
-        # .port raises ValueError for a port that is not a number in range
-        loopback = is_loopback(parts.hostname) and (parts.port is None or parts.port > 0)
+        plain = (
+            parts.scheme in ("http", "https")
+            and is_loopback(parts.hostname)
+            and (parts.port is None or parts.port > 0)  # .port raises ValueError if no port
+            and parts.username is None
+            and not parts.query
+            and not parts.fragment
+        )
     except ValueError:
-        loopback = False
-    if not loopback or parts.scheme not in ("http", "https") or parts.username is not None:
+        plain = False
+    if not plain:
         raise Refused(
             "the emulator URL must be a loopback base URL such as http://127.0.0.1:PORT "
             "(its JSON line's base_url): this launcher never follows another server's clock"
@@ -68,10 +74,15 @@ def check_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a 3xx is then an error: the clock is read where the URL says, only
+
+
 def emulator_shift(url: str, timeout: float = 10.0) -> float:
     """Seconds the emulator at `url` is ahead of real time (its GET /_emulator/clock)."""
-    # No proxy: loopback is reached directly, whatever HTTP_PROXY says.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    # No proxy: loopback is reached directly, whatever HTTP_PROXY says; and no redirect.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
     try:
         with opener.open(check_url(url) + CLOCK_ROUTE, timeout=timeout) as reply:
             shift = json.load(reply)["shift"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,7 @@ FOREIGN = [
     "127.0.0.1:8080",
     "http://127.0.0.1:99999",
     "http://[::1",
+    "http://127.0.0.1:1/?next=https://example.com",
     "",
 ]
 
@@ -115,6 +118,36 @@ def test_the_provider_sees_the_emulators_shift(gh: Emulator, probe: Path) -> Non
     gh.shift_clock(-3900)
     assert follow("--emulator", gh.base_url, "--", "-m", "probe", cwd=probe
                   ).stdout.startswith("-2000 ")
+
+
+class _Bounce(BaseHTTPRequestHandler):
+    """Redirects every request to the same path at `target`."""
+
+    target = ""
+
+    def do_GET(self) -> None:
+        self.send_response(307)
+        self.send_header("Location", self.target + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_redirect_is_not_followed(gh: Emulator, probe: Path) -> None:
+    """The clock is read where the URL says, never where an answer points."""
+    gh.shift_clock(1900)
+    bounce = type("Bounce", (_Bounce,), {"target": gh.base_url})
+    with ThreadingHTTPServer(("127.0.0.1", 0), bounce) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            ran = follow("--emulator", url, "--", "-m", "probe", cwd=probe)
+        finally:
+            server.shutdown()
+    assert ran.returncode == 2 and "no emulator answered" in ran.stderr
 
 
 def test_a_console_script_runs_in_the_same_process(gh: Emulator) -> None:
