@@ -12,6 +12,7 @@ from github_app_token.errors import (
     ApiError,
     AuthError,
     DeadlineError,
+    MalformedResponseError,
     NotFoundError,
     RateLimitError,
     SuspendedError,
@@ -21,7 +22,7 @@ from github_app_token.errors import (
 from github_app_token.retry import policy
 from github_app_token.transport import Transport
 
-from .support.net import Relay
+from .support.net import Relay, Scripted
 from .support.secrets import assert_no_secret
 
 FAST = policy(backoff_factor=0.02)
@@ -86,16 +87,20 @@ def test_find_and_get_installation(gh) -> None:
     assert installation.repository_selection in ("all", "selected")
 
 
-def test_unknown_owner_says_which_account(gh) -> None:
+def test_unknown_owner_names_the_input(gh) -> None:
     with pytest.raises(NotFoundError) as info:
         app(gh).find_installation(owner="nobody-here")
-    assert "not installed on account 'nobody-here'" in str(info.value)
+    assert "not installed on the account that owner names" in str(info.value)
+    assert "GET /users/{owner}/installation" in str(info.value)
+    assert "nobody-here" not in str(info.value)
     assert info.value.request_id
 
 
-def test_unknown_installation_says_which(gh) -> None:
-    with pytest.raises(NotFoundError, match="has no installation 999999"):
+def test_unknown_installation_names_the_input(gh) -> None:
+    with pytest.raises(NotFoundError) as info:
         app(gh).create_token(999999)
+    assert "no installation with this installation_id" in str(info.value)
+    assert "999999" not in str(info.value)
 
 
 def test_foreign_key_says_it_does_not_belong_to_the_app(gh, foreign_pem) -> None:
@@ -103,24 +108,67 @@ def test_foreign_key_says_it_does_not_belong_to_the_app(gh, foreign_pem) -> None
         app(gh, key=foreign_pem).create_token(gh.installation_id)
     text = str(info.value)
     assert "A JSON web token could not be decoded" in text
-    assert f"does not belong to GitHub App {gh.app_id}" in text
+    assert "does not belong to the GitHub App that app_id / client_id names" in text
     assert info.value.status == 401 and info.value.documentation_url
     assert_no_secret(text, foreign_pem, gh.private_key_pem)
 
 
 def test_unknown_app_id(gh) -> None:
-    with pytest.raises(NotFoundError, match="No GitHub App 987654"):
+    with pytest.raises(NotFoundError, match="No GitHub App with this app_id / client_id"):
         app(gh, issuer=987654).create_token(gh.installation_id)
 
 
-def test_422_carries_githubs_message_and_what_was_asked(gh) -> None:
+def test_a_refused_permission_is_named_once_with_no_doubled_period(gh) -> None:
+    # The installation grants actions: read, contents: write and no administration.
     with pytest.raises(ValidationError) as info:
-        app(gh).create_token(gh.installation_id, permissions={"administration": "write"})
+        app(gh).create_token(gh.installation_id, permissions={
+            "contents": "read", "actions": "write", "administration": "write"})
     text = str(info.value)
-    assert "The permissions requested are not granted to this installation." in text
-    assert "Requested permissions={'administration': 'write'}" in text
-    with pytest.raises(ValidationError, match="not accessible to the parent installation"):
+    assert "The permissions requested are not granted to this installation. The" in text
+    assert ".." not in text
+    assert info.value.hint.startswith(
+        "The installation does not grant actions=write (it grants read), "
+        "administration=write (it grants none): ")
+    assert "contents" not in info.value.hint
+    # The lookup that names them is made on this error path only, after the refused mint.
+    assert [(r.method, r.status) for r in gh.requests] == [("POST", 422), ("GET", 200)]
+
+
+def test_a_refused_repository_names_the_field(gh) -> None:
+    with pytest.raises(ValidationError) as info:
         app(gh).create_token(gh.installation_id, repositories=["not-there"])
+    text = str(info.value)
+    assert "not accessible to the parent installation. Each entry of repositories" in text
+    assert "not-there" not in text and ".." not in text
+
+
+@pytest.mark.parametrize("status", [404, 405, 422])
+def test_a_base_url_that_is_not_the_api_root_says_so(gh, status: int) -> None:
+    # A web server's HTML page, as GitHub Enterprise Server's web address answers API paths.
+    gh.inject("middlebox", count=10, status=status)
+    with pytest.raises(ApiError) as info:
+        app(gh).create_token(gh.installation_id)
+    text = str(info.value)
+    assert text.startswith(f"The server at base_url answered {status} to POST ")
+    assert "base_url is likely not the API root: give https://api.github.com, " \
+           "https://HOST/api/v3 for GitHub Enterprise Server" in text
+    assert "check installation_id" not in text and "scope" not in text
+
+
+def test_a_lookup_answered_with_a_web_page_suspects_base_url(gh) -> None:
+    server = Scripted()
+    server.script = lambda method, path, credential: (
+        200, {"Content-Type": "text/html"}, b"<html><body>Sign in</body></html>")
+    try:
+        client = GitHubAppClient(gh.app_id, gh.private_key_pem,
+                                 transport(gh, base_url=server.base_url))
+        with pytest.raises(MalformedResponseError) as info:
+            client.find_installation(owner="octo-org")
+    finally:
+        server.close()
+    text = str(info.value)
+    assert "Check that base_url is GitHub's REST API root" in text
+    assert "token" not in text and "octo-org" not in text
 
 
 def test_suspended_installation(gh) -> None:
@@ -213,7 +261,7 @@ def test_resets_beyond_the_budget_become_transport_errors(gh) -> None:
     gh.inject("reset", count=10)
     with pytest.raises(TransportError) as info:
         app(gh).get_installation(gh.installation_id)
-    assert f"GET /app/installations/{gh.installation_id}" in str(info.value)
+    assert "GET /app/installations/{installation_id}" in str(info.value)
 
 
 def test_a_slow_server_fails_within_the_deadline(gh) -> None:
@@ -327,3 +375,54 @@ def test_a_mint_that_never_connected_says_nothing_was_sent(gh) -> None:
     assert info.value.sent is False
     assert "may have reached GitHub" not in str(info.value)
     assert "NewConnectionError" in str(info.value)
+
+
+def test_a_date_a_day_off_is_not_learnt_for_signing(gh) -> None:
+    server = Scripted()
+    server.script = lambda method, path, credential: (
+        404, {"Date": "Thu, 01 Jan 1970 00:00:00 GMT"}, b'{"message": "Not Found"}')
+    try:
+        client = GitHubAppClient(gh.app_id, gh.private_key_pem,
+                                 transport(gh, base_url=server.base_url))
+        with pytest.raises(NotFoundError):
+            client.get_installation(1)
+    finally:
+        server.close()
+    assert client.clock_offset == 0.0, "JWTs are still signed on this machine's clock"
+
+
+def test_a_201_whose_date_does_not_fit_is_judged_on_our_clock(gh, caplog) -> None:
+    """Finding 7: `Date: 1970` on a 201 once froze renewal (clock_offset ~ -1.8e9)."""
+    server = Scripted()
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    server.script = lambda method, path, credential: (
+        201, {"Date": "Thu, 01 Jan 1970 00:00:00 GMT"},
+        b'{"token": "tok", "expires_at": "%s"}' % expires.encode())
+    try:
+        client = GitHubAppClient(gh.app_id, gh.private_key_pem,
+                                 transport(gh, base_url=server.base_url))
+        with caplog.at_level("WARNING", logger="github_app_token"):
+            token = client.create_token(1)
+    finally:
+        server.close()
+    assert token.clock_offset == 0.0 and 3590 <= token.lifetime <= 3600
+    [record] = caplog.records
+    assert "Date header" in record.getMessage() and "this machine's clock" in record.getMessage()
+
+
+def test_a_201_whose_expiry_fits_no_clock_is_revoked_and_refused(gh) -> None:
+    server = Scripted()
+    server.script = lambda method, path, credential: (
+        (201, {}, b'{"token": "tok", "expires_at": "2999-01-01T00:00:00Z"}') if method == "POST"
+        else (204, {}, b""))
+    try:
+        client = GitHubAppClient(gh.app_id, gh.private_key_pem,
+                                 transport(gh, base_url=server.base_url))
+        with pytest.raises(MalformedResponseError) as info:
+            client.create_token(1)
+    finally:
+        server.close()
+    assert "more than a day from both GitHub's `Date` header and this machine's clock" in str(
+        info.value)
+    assert info.value.revoked is True
+    assert [method for method, _, _ in server.seen] == ["POST", "DELETE"]

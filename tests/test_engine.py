@@ -7,6 +7,7 @@ resources; properties and the provider are serialized as the engine does.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,7 +48,7 @@ def check(server: Server, news: dict, unknown: tuple[str, ...] = ()) -> provider
 
 
 def test_full_lifecycle_over_grpc(gh, server: Server) -> None:
-    gh.token_lifetime = 1000  # so raising renew_before past 1000 s puts it in the window
+    gh.token_lifetime = 1000  # renewal starts at half of it: 500 s before expiry
     checked = check(server, inputs(gh, renew_before=600))
     assert list(checked.failures) == []
     created = server.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
@@ -74,9 +75,11 @@ def test_full_lifecycle_over_grpc(gh, server: Server) -> None:
         id=created.id, urn=URN, properties=updated.properties))
     assert read.id == created.id and plain(read.properties)["token"] == token
 
-    wider = check(server, inputs(gh, private_key=gh.private_key_pem, renew_before=1200))
+    # 400 s left: past half the granted 1000 s, though short of renew_before (900 s).
+    aged = {**plain(updated.properties),
+            "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 400))}
     due = server.stub.Diff(provider_pb2.DiffRequest(
-        id=created.id, urn=URN, olds=updated.properties, news=wider.inputs))
+        id=created.id, urn=URN, olds=struct(aged), news=rotated.inputs))
     assert list(due.replaces) == ["expires_at"] and not due.deleteBeforeReplace
 
     server.stub.Delete(provider_pb2.DeleteRequest(
@@ -116,7 +119,7 @@ def test_github_errors_reach_the_engine_without_secrets(gh, server: Server) -> N
         server.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
     details = info.value.details()
     assert "The permissions requested are not granted to this installation." in details
-    assert "permissions={'administration': 'write'}" in details
+    assert "does not grant administration=write" in details
     assert_no_secret(details, gh.private_key_pem)
 
 

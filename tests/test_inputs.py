@@ -79,7 +79,8 @@ def test_engine_floats_are_normalised_everywhere() -> None:
         ({"repositories": [f"r{i}" for i in range(501)]}, "repositories", "at most 500"),
         ({"repository_ids": [0]}, "repository_ids[0]", "positive repository id"),
         ({"repository_ids": list(range(1, 502))}, "repository_ids", "at most 500"),
-        ({"permissions": {"contens": "read"}}, "permissions", "did you mean 'contents'"),
+        ({"permissions": {"contens": "read"}}, "permissions",
+         "a name is not a GitHub App permission; did you mean 'contents'"),
         ({"permissions": {"workflows": "read"}}, "permissions", "accepts write"),
         ({"permissions": ["contents"]}, "permissions", "must be a map"),
         ({"base_url": "http://github.example.com/api/v3"}, "base_url", "must use https"),
@@ -274,11 +275,27 @@ def test_base_url_rejections_never_echo_the_url(url: Any, fragment: str) -> None
     ("https://api.github.com/", "https://api.github.com"),
     ("  https://h/api/v3//  ", "https://h/api/v3"),
     ("http://127.0.0.2:9/x", "http://127.0.0.2:9/x"),
-    ("https://[2001:db8::1]:443/api", "https://[2001:db8::1]:443/api"),
+    ("https://[2001:db8::1]:443/api/v3", "https://[2001:db8::1]:443/api/v3"),
+    ("https://API.Octocorp.GHE.com/", "https://api.octocorp.ghe.com"),
+    ("https://ghe.example.com/prefix/api/v3", "https://ghe.example.com/prefix/api/v3"),
+    ("http://localhost:9/anything", "http://localhost:9/anything"),
 ])
 def test_base_url_is_normalised(url: str, normalised: str) -> None:
     out, problems = check_inputs(props(base_url=url))
     assert problems == [] and out["base_url"] == normalised
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.example.com", "https://github.example.com/", "https://github.com",
+    "https://ghe.example.com/api", "https://ghe.example.com/api/v4", "https://api.github.com/v3",
+    "https://octocorp.ghe.com", "https://api.a.b.ghe.com", "https://[2001:db8::1]/api",
+])
+def test_an_address_that_is_not_a_rest_api_root_is_refused_before_any_call(url: str) -> None:
+    reason = failures(base_url=url)["base_url"]
+    assert reason.startswith("is not a GitHub REST API root, which is https://api.github.com, "
+                             "https://HOST/api/v3 for GitHub Enterprise Server, or "
+                             "https://api.SUBDOMAIN.ghe.com for GHE.com")
+    assert url.rstrip("/") not in reason
 
 
 def test_base_url_agrees_with_what_requests_sends() -> None:
@@ -316,7 +333,7 @@ def test_bad_repository_names_in_lists(name: Any) -> None:
     ({"contents": {"a": 1}}, "not this value"),
     ({"contents": None}, "not this value"),
     ({"contents": "READ"}, "not this value"),
-    ({"contents": "none"}, "not 'none'"),
+    ({"contents": "none"}, "not this value"),
     ({1: "read"}, "a name is not a GitHub App permission"),
     ({CREDENTIAL: "read"}, "a name is not a GitHub App permission"),
     ({"x" * 10_000: "read"}, "see GitHub's app-permissions list"),

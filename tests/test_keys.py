@@ -167,3 +167,57 @@ def test_encrypted_pkcs1_keys_are_refused_with_advice() -> None:
 def test_odd_text_fails_cleanly(text: str) -> None:
     with pytest.raises(ConfigError):
         load_private_key(text)
+
+
+def _pasted(kind: str) -> str:
+    """What a user pastes in the key's place: the key's public half, a certificate, an SSH key."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    key = load_private_key(PKCS1)
+    public = key.public_key()
+    if kind == "public":
+        return public.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    if kind == "rsa-public":
+        return public.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.PKCS1).decode()
+    if kind == "openssh-public":
+        return public.public_bytes(serialization.Encoding.OpenSSH,
+                                   serialization.PublicFormat.OpenSSH).decode()
+    if kind == "openssh-private":
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                 serialization.NoEncryption()).decode()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public)
+            .serial_number(1).not_valid_before(now).not_valid_after(now)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.mark.parametrize(("kind", "what"), [
+    ("public", "is a public key, not the app's private key"),
+    ("rsa-public", "is a public key, not the app's private key"),
+    ("certificate", "is a certificate, not the app's private key"),
+    ("openssh-private", "is an OpenSSH key (as ssh-keygen makes), not the app's private key"),
+    ("openssh-public", "is an OpenSSH public key (a line such as 'ssh-rsa ...'), not the app's"),
+])
+def test_a_pasted_public_key_certificate_or_ssh_key_says_what_it_is(kind: str, what: str) -> None:
+    from github_app_token.inputs import check_inputs
+
+    text = _pasted(kind)
+    _, problems = check_inputs({"app_id": 1, "installation_id": 1, "private_key": text})
+    [(prop, reason)] = problems
+    assert prop == "private_key" and reason.startswith(what)
+    assert "pass the contents of the .pem file GitHub generated for the app" in reason
+    assert "could not be parsed" not in reason
+    assert_no_secret(reason, text)
+
+
+def test_a_key_filed_after_its_certificate_is_found() -> None:
+    bundle = _pasted("certificate") + PKCS1
+    assert fingerprint(load_private_key(bundle)) == fingerprint(load_private_key(PKCS1))

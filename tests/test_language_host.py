@@ -179,8 +179,9 @@ def test_missing_virtualenv_says_what_to_do(host: Host, tmp_path: Path) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         host.stub.GetRequiredPackages(request, timeout=RPC_TIMEOUT)
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert f"{tmp_path / 'venv'} is not a virtual environment" in caught.value.details()
+    assert "does not name a virtual environment" in caught.value.details()
     assert "python3 -m venv" in caught.value.details()
+    assert str(tmp_path) not in caught.value.details(), "a message names, never quotes"
 
 
 def test_install_dependencies_uses_the_virtualenv_as_is(host: Host, tmp_path: Path) -> None:
@@ -208,7 +209,8 @@ def test_other_toolchains_are_refused_by_name(host: Host, engine, tmp_path: Path
                                       monitor_address=engine[1],
                                       info=program_info(tmp_path, toolchain="poetry"))
     reply = host.stub.Run(request, timeout=RPC_TIMEOUT)
-    assert "toolchain 'poetry' is not supported" in reply.error
+    assert "'toolchain' runtime option names a toolchain" in reply.error
+    assert "poetry" not in reply.error
     assert not engine[0].resources
 
 
@@ -263,8 +265,9 @@ def test_run_error_and_exit_codes_become_errors(host: Host, engine, tmp_path: Pa
 def test_missing_program_is_reported(host: Host, engine, tmp_path: Path) -> None:
     reply = run(host, engine, tmp_path)
     assert reply.bail
-    assert f"unable to find main python program `{tmp_path / '__main__.py'}`" in (
+    assert "unable to find the main python program: Pulumi.yaml's `main`" in (
         engine[0].messages())
+    assert str(tmp_path) not in engine[0].messages(), "a message names, never quotes"
 
 
 def test_handshake_sets_the_engine(engine, tmp_path: Path) -> None:

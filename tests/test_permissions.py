@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from github_app_token.permissions import CATALOGUE, validate
+from github_app_token.permissions import CATALOGUE, ungranted, validate
 
 from .support.openapi import SPEC_DIR
 
@@ -21,9 +21,25 @@ def test_valid_requests_have_no_problems() -> None:
                      "organization_plan": "read"}) == []
 
 
-def test_typo_suggests_the_closest_name() -> None:
+def test_typo_suggests_the_closest_name_never_repeating_the_typo() -> None:
     [problem] = validate({"contens": "read"})
-    assert "'contens'" in problem and "did you mean 'contents'?" in problem
+    assert problem == "a name is not a GitHub App permission; did you mean 'contents'?"
+
+
+def test_only_catalogue_words_are_repeated() -> None:
+    # 'none' is no level of GitHub's, so it is the user's word: not repeated.
+    assert validate({"contents": "none"}) == ["'contents' accepts read, write, not this value"]
+    assert validate({"contents": ["read"]}) == ["'contents' accepts read, write, not this value"]
+
+
+def test_ungranted_names_what_the_installation_lacks() -> None:
+    granted = {"contents": "write", "actions": "read"}
+    asked = {"contents": "read", "actions": "write", "issues": "read", "a-secret": "write",
+             "checks": "all"}
+    assert ungranted(asked, granted) == [
+        "actions=write (it grants read)",
+        "issues=read (it grants none)",
+    ]
 
 
 def test_level_rules_follow_the_schema() -> None:

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,12 +65,13 @@ def secret_keys(message: struct_pb2.Struct) -> set[str]:
 class Plugin:
     """The installed plugin executable, serving on a loopback port."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None,
+                 engine: str = "127.0.0.1:1") -> None:
         self.stderr_path = tmp_path / "plugin.stderr"
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
         clean = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
         self.process = subprocess.Popen(
-            [str(EXE), "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=self._stderr,
+            [str(EXE), engine], stdout=subprocess.PIPE, stderr=self._stderr,
             env={**clean, **(env or {})},
         )
         port = int(self.process.stdout.readline())
@@ -151,7 +153,7 @@ def test_schema_over_grpc(plugin: Plugin) -> None:
 
 
 def test_full_lifecycle_over_grpc(gh, tmp_path: Path) -> None:
-    gh.token_lifetime = 1000  # so renewBefore above 1000 s puts the token in the window
+    gh.token_lifetime = 1000  # renewal starts at half of it: 500 s before expiry
     plugin = Plugin(tmp_path)
     configured = plugin.configure(app(gh))
     assert configured.acceptSecrets and not configured.supportsPreview
@@ -201,7 +203,10 @@ def test_full_lifecycle_over_grpc(gh, tmp_path: Path) -> None:
         id=created.id, urn=URN, properties=updated.properties, inputs=rotated.inputs))
     assert read.id == created.id and plain(read.properties)["token"] == token
 
-    due = plugin.diff(updated.properties, plugin.check(scope(gh, renewBefore=1200)).inputs)
+    # 400 s left: past half the granted 1000 s, though short of renewBefore (900 s).
+    aged = {**plain(updated.properties),
+            "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 400))}
+    due = plugin.diff(wire(aged), rotated.inputs)
     assert list(due.replaces) == ["expiresAt"]
     assert due.detailedDiff["expiresAt"].kind == Kind.UPDATE_REPLACE
     assert not due.detailedDiff["expiresAt"].inputDiff

@@ -142,9 +142,9 @@ def test_diff_makes_no_network_calls(gh) -> None:
     assert gh.requests == []
 
 
-def test_diff_replaces_a_token_inside_the_renewal_window(gh) -> None:
-    gh.token_lifetime = 1700  # minted already inside the default 1800 s window
+def test_diff_replaces_a_token_inside_the_renewal_window(gh, later) -> None:
     id_, outs = create(gh)
+    later(3600 - 1700)  # 1700 s left: inside the default 1800 s window
     gh.clear_log()
     assert PROVIDER.diff(id_, outs, news(gh)).replaces == ["expires_at"]
     assert PROVIDER.diff(id_, outs, news(gh, renew_before=1600)).replaces == []
@@ -251,7 +251,7 @@ def test_wrong_key_error_is_secret_free(gh) -> None:
     pem = new_rsa_pem()
     with pytest.raises(AuthError) as info:
         create(gh, private_key=pem)
-    assert "does not belong to GitHub App" in str(info.value)
+    assert "does not belong to the GitHub App" in str(info.value)
     assert_no_secret(str(info.value), pem)
 
 

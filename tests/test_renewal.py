@@ -127,3 +127,56 @@ def test_reasons_say_why() -> None:
     }
     assert reasons(outs(expires_at=stamp(-1)), news(), NOW, lambda v: False,
                    lambda pem: "SHA256:old") == {"expires_at": "the token has expired"}
+
+
+# --- finding 8: renewal converges for tokens GitHub grants for less than renew_before --------
+
+@pytest.mark.parametrize(("lifetime", "left", "due"), [
+    (900, 451, False), (900, 449, True),  # half of 900 s is less than renew_before (1800 s)
+    (3600, 1801, False), (3600, 1799, True),  # GitHub's hour: renew_before decides
+    (None, 1801, False), (None, 1799, True),  # state written before `lifetime`: renew_before
+])
+def test_renewal_starts_at_the_lesser_of_renew_before_and_half_the_lifetime(
+    lifetime: float | None, left: float, due: bool
+) -> None:
+    olds = outs(expires_at=stamp(left), lifetime=lifetime, clock_offset=0.0)
+    assert due_for_renewal(olds, 1800, NOW) is due
+    assert (run(olds, news())[0] == ["expires_at"]) is due
+
+
+def test_a_short_lived_token_renews_once_per_half_life_not_on_every_run() -> None:
+    """A `pulumi up` every minute for two hours, GitHub granting 900 s, renew_before 1800."""
+    state, mints = outs(expires_at=stamp(900), lifetime=900.0, clock_offset=0.0), 0
+    for minute in range(1, 121):
+        now = NOW + 60 * minute
+        if plan(state, news(), now, lambda v: False, lambda pem: "SHA256:old")[0]:
+            mints += 1
+            state = outs(expires_at=stamp(60 * minute + 900), lifetime=900.0, clock_offset=0.0)
+    assert mints == 15  # at minutes 8, 16, ... 120: the first run past 450 s each time
+
+
+def test_the_reason_names_half_the_lifetime() -> None:
+    why = reasons(outs(expires_at=stamp(400), lifetime=900.0, clock_offset=0.0), news(), NOW,
+                  lambda v: False, lambda pem: "SHA256:old")
+    assert why == {"expires_at": "expires in 400 s, within half its granted lifetime (450 s, "
+                                 "less than renew_before)"}
+
+
+# --- finding 7: an offset that does not fit never freezes expiry decisions -------------------
+
+def test_an_absurd_offset_in_state_is_not_believed() -> None:
+    """State written before the check: `Date: 1970` gave clock_offset ~ -1.8e9."""
+    frozen = outs(expires_at=stamp(-60), clock_offset=-1.8e9)
+    assert github_time(frozen, NOW) == NOW
+    assert run(frozen, news())[0] == ["expires_at"], "renewed on this machine's clock"
+    assert not is_dead(frozen, NOW), "GitHub is asked rather than a clock no one believes"
+    year_later = outs(expires_at=stamp(3600), clock_offset=-1.8e9)
+    assert not due_for_renewal(year_later, 1800, NOW)
+    assert due_for_renewal(year_later, 1800, NOW + 3600 * 24 * 365)
+
+
+def test_an_expiry_later_than_github_grants_is_renewed() -> None:
+    assert due_for_renewal(outs(expires_at=stamp(10 * 3600), clock_offset=0.0), 1800, NOW)
+    assert reasons(outs(expires_at=stamp(7200), clock_offset=0.0), news(), NOW,
+                   lambda v: False, lambda pem: "SHA256:old") == {
+        "expires_at": "expires in 7200 s, later than GitHub grants (3600 s)"}

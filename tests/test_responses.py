@@ -11,6 +11,7 @@ from github_app_token.responses import Malformed
 
 TOKEN = "tok_" + "opaque-token-value-of-any-length"
 NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+SOON = 1_893_455_000.0  # 2029-12-31T23:03:20Z: an hour less 200 s before body()'s expiry
 
 
 def body(**fields: object) -> bytes:
@@ -24,7 +25,7 @@ def body(**fields: object) -> bytes:
     ("2030-01-01T00:00:00z", "2030-01-01T00:00:00Z"),
 ])
 def test_expiry_is_normalised_to_utc(given: str, expected: str) -> None:
-    token = responses.access_token(body(expires_at=given), None, NOW)
+    token = responses.access_token(body(expires_at=given), None, SOON)
     assert token.expires_at == expected and token.token == TOKEN
 
 
@@ -35,7 +36,7 @@ def test_expiry_is_normalised_to_utc(given: str, expected: str) -> None:
 ])
 def test_expiry_that_is_not_rfc_3339_is_refused(value: object) -> None:
     with pytest.raises(Malformed, match="expires_at"):
-        responses.access_token(body(expires_at=value), None, NOW)
+        responses.access_token(body(expires_at=value), None, SOON)
 
 
 def test_a_token_already_expired_on_githubs_clock_is_refused() -> None:
@@ -43,6 +44,46 @@ def test_a_token_already_expired_on_githubs_clock_is_refused() -> None:
     assert responses.access_token(text, 0.0, NOW).clock_offset == 0.0
     with pytest.raises(Malformed, match="already past"):
         responses.access_token(text, 3600.0, NOW)  # GitHub's clock is an hour ahead
+
+
+HOUR_ON = "2027-01-15T09:00:00Z"  # NOW + 3600
+
+
+@pytest.mark.parametrize(("expires_at", "offset", "expected_offset", "lifetime", "warned"), [
+    (HOUR_ON, 0.5, 0.5, 3600, False),  # GitHub's Date fits: believed
+    ("2027-01-15T07:00:00Z", -7199.5, -7199.5, 3600, False),  # GitHub 2 h behind: believed
+    (HOUR_ON, None, 0.0, 3600, False),  # no Date, expiry fits our clock
+    (HOUR_ON, -1.8e9, 0.0, 3600, True),  # `Date: 1970`: our clock instead, and said so
+    (HOUR_ON, 1.8e9, 0.0, 3600, True),  # a Date decades ahead
+    (HOUR_ON, -1800.0, 0.0, 3600, True),  # Date puts expires_at 90 min on: more than granted
+])
+def test_the_clock_offset_is_believed_only_when_it_fits_the_answer(
+    expires_at: str, offset: float | None, expected_offset: float, lifetime: int, warned: bool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="github_app_token"):
+        token = responses.access_token(body(expires_at=expires_at), offset, NOW)
+    assert (token.clock_offset, token.lifetime) == (pytest.approx(expected_offset), lifetime)
+    assert bool(caplog.records) is warned
+
+
+def test_without_a_fitting_date_an_expiry_far_from_our_clock_is_counted_from_the_grant(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # This machine three hours behind GitHub, and a proxy that drops `Date`.
+    with caplog.at_level("WARNING", logger="github_app_token"):
+        token = responses.access_token(body(expires_at="2027-01-15T12:00:00Z"), None, NOW)
+    assert (token.clock_offset, token.lifetime) == (3 * 3600, 3600)
+    assert "the hour GitHub grants, counted from now" in caplog.text
+
+
+@pytest.mark.parametrize("expires_at", ["2999-01-01T00:00:00Z", "1970-01-01T01:00:00Z"])
+@pytest.mark.parametrize("offset", [None, 0.0, -1.8e9])
+def test_an_expiry_more_than_a_day_from_every_clock_is_refused(
+    expires_at: str, offset: float | None
+) -> None:
+    with pytest.raises(Malformed, match=r"more than a day|already past"):
+        responses.access_token(body(expires_at=expires_at), offset, NOW)
 
 
 @pytest.mark.parametrize("fields,cause", [
@@ -56,7 +97,7 @@ def test_a_token_already_expired_on_githubs_clock_is_refused() -> None:
 ])
 def test_wrong_types_name_the_field_never_the_value(fields: dict, cause: str) -> None:
     with pytest.raises(Malformed, match=cause) as info:
-        responses.access_token(body(**fields), None, NOW)
+        responses.access_token(body(**fields), None, SOON)
     assert TOKEN not in str(info.value)
 
 

@@ -16,6 +16,7 @@ from . import clock, errors, responses
 from .app_jwt import JwtCache
 from .deadline import Deadline
 from .keys import fingerprint, load_private_key
+from .permissions import ungranted
 from .responses import AccessToken, Installation
 from .retry import RATE_LIMIT_STATUSES, requested_wait
 from .transport import DEFAULT_BASE_URL, Reply, Transport
@@ -38,6 +39,10 @@ _SKEW_MESSAGES = (
 )
 _BAD_SIGNATURE = "A JSON web token could not be decoded"
 _BAD_CREDENTIALS = "Bad credentials"  # docs/github-behaviour.md §3: a dead token
+_MINT = "/app/installations/{installation_id}/access_tokens"
+"""Operations are named by path templates: a message names inputs, never their values."""
+_NO_INSTALLATION = ("The app has no installation with this installation_id; check "
+                    "installation_id, or install the app on the account")
 _REVOKE_RESERVE = 10.0
 """Seconds (at most a tenth of the deadline) kept to revoke a token from an unusable 201."""
 
@@ -76,6 +81,7 @@ def api_error(
     message = responses.clean(message, *secrets)
     status = reply.status
     cls = errors.error_class(status)
+    github = status >= 500 or _from_github(reply)
     wait_hint = _wait_hint(reply, deadline)
     if wait_hint and status in RATE_LIMIT_STATUSES:
         cls, hint = errors.RateLimitError, wait_hint
@@ -86,9 +92,12 @@ def api_error(
         hint = "An owner of the account must unsuspend the app's installation first"
     elif status >= 500 and hint is None:
         hint = "GitHub kept failing after retries; try again later"
-    elif status == 401 and not _from_github(reply):
+    elif status == 401 and not github:
         hint = ("This 401 is not a GitHub error object: a proxy or gateway between here and "
                 "base_url refused the request; check the network path to GitHub")
+    elif not github:
+        hint = ("This is not an answer of GitHub's REST API (no GitHub error object), so "
+                f"base_url is likely not the API root: give {errors.API_ROOTS}")
     return cls(
         operation,
         status,
@@ -96,6 +105,7 @@ def api_error(
         documentation_url=docs,
         request_id=reply.headers.get("x-github-request-id"),
         hint=hint,
+        from_github=github,
     )
 
 
@@ -166,7 +176,8 @@ class GitHubAppClient:
         for attempt in range(2):
             jwt = self._jwts.get(clock.now() + self._offset)
             reply = self.transport.send(method, path, jwt, deadline, body)
-            if reply.github_offset is not None:
+            # A Date more than a day off ours is not GitHub's clock: sign on ours.
+            if clock.believable(reply.github_offset) is not None:
                 self._offset = reply.github_offset
             if reply.status != 401 or not responses.error_fields(reply.body)[0].startswith(
                 _SKEW_MESSAGES
@@ -188,24 +199,21 @@ class GitHubAppClient:
         message = responses.error_fields(reply.body)[0]
         if reply.status == 401 and message.startswith(_BAD_SIGNATURE):
             return (
-                f"The private key ({self.key_fingerprint}) does not belong to GitHub App "
-                f"{self.issuer!r} at {self.base_url}, or was deleted from it; pass a key "
+                f"The private key ({self.key_fingerprint}) does not belong to the GitHub App "
+                "that app_id / client_id names at base_url, or was deleted from it; pass a key "
                 "generated in that app's settings"
             )
         if reply.status == 401:
             return "Check app_id / client_id: it must name the GitHub App that owns the key"
         if reply.status == 404 and message == "Integration not found":
-            return f"No GitHub App {self.issuer!r} at {self.base_url}; check app_id / client_id"
+            return ("No GitHub App with this app_id / client_id at base_url; check app_id / "
+                    "client_id")
         return None
 
     def _fail(self, reply: Reply, deadline: Deadline, hints: Mapping[int, str]) -> errors.ApiError:
         """The error for `reply`, with advice chosen by its status."""
         hint = self._auth_hint(reply) or hints.get(reply.status)
         return api_error(reply, deadline.operation, hint, deadline=deadline)
-
-    def _missing(self, installation_id: int) -> dict[int, str]:
-        return {404: f"App {self.issuer!r} has no installation {installation_id}; check "
-                     "installation_id, or install the app on the account"}
 
     def _installation(self, reply: Reply, deadline: Deadline) -> Installation:
         try:
@@ -216,38 +224,42 @@ class GitHubAppClient:
 
     def get_installation(self, installation_id: int) -> Installation:
         """One installation of this app (for a future `getInstallation` invoke)."""
-        deadline = self.transport.deadline(f"GET /app/installations/{installation_id}")
+        deadline = self.transport.deadline("GET /app/installations/{installation_id}")
         reply = _usable(self._app_request("GET", f"/app/installations/{installation_id}",
                                           deadline), deadline)
         if reply.status != 200:
-            raise self._fail(reply, deadline, self._missing(installation_id))
+            raise self._fail(reply, deadline, {404: _NO_INSTALLATION})
         return self._installation(reply, deadline)
 
     def find_installation(
         self, *, owner: str | None = None, repository: str | None = None
     ) -> Installation:
-        """The app's installation on an account (org first, then user) or on `owner/name`."""
+        """The app's installation on an account (org first, then user) or on `owner/name`.
+
+        Operations are named by their path templates: a message names inputs, never values.
+        """
         if repository is not None:
             path = "/repos/" + "/".join(quote(part, safe="") for part in repository.split("/", 1))
-            paths = [path + "/installation"]
-            target = f"repository {repository!r}"
+            paths = {"/repos/{repository}/installation": path + "/installation"}
+            target = "the repository that repository names"
         elif owner is not None:
             login = quote(owner, safe="")
-            paths = [f"/orgs/{login}/installation", f"/users/{login}/installation"]
-            target = f"account {owner!r}"
+            paths = {"/orgs/{owner}/installation": f"/orgs/{login}/installation",
+                     "/users/{owner}/installation": f"/users/{login}/installation"}
+            target = "the account that owner names"
         else:
             raise ValueError("find_installation needs owner or repository")
-        deadline = self.transport.deadline(f"GET {paths[0]}")
-        for path in paths:
-            deadline.operation = f"GET {path}"
+        deadline = self.transport.deadline("GET")
+        for template, path in paths.items():
+            deadline.operation = f"GET {template}"
             reply = _usable(self._app_request("GET", path, deadline), deadline)
             if reply.status == 200:
                 return self._installation(reply, deadline)
             if reply.status != 404 or self._auth_hint(reply) or not _from_github(reply):
                 break
         raise self._fail(reply, deadline, {
-            404: f"App {self.issuer!r} is not installed on {target}; install it there or fix "
-                 "the name"})
+            404: f"The app is not installed on {target}, or cannot see it; install it there or "
+                 "fix the name"})
 
     def create_token(
         self,
@@ -270,7 +282,7 @@ class GitHubAppClient:
         if permissions is not None:
             body["permissions"] = dict(permissions)
         path = f"/app/installations/{installation_id}/access_tokens"
-        deadline = self.transport.deadline(f"POST {path}")
+        deadline = self.transport.deadline(f"POST {_MINT}")
         # The mint stops early enough to revoke, inside the deadline, a token it cannot use.
         mint = deadline.before_end(min(_REVOKE_RESERVE, deadline.seconds / 10))
         try:
@@ -280,16 +292,50 @@ class GitHubAppClient:
         if reply.status == 201:
             return self._token(reply, deadline)
         reply = _usable(reply, mint)
-        requested = ", ".join(f"{k}={v}" for k, v in body.items()) or "the full installation"
-        scope = (f"Requested {requested}. Ask only for what installation {installation_id} "
-                 "grants (see its settings page), or widen the installation")
-        hints = {**self._missing(installation_id), 400: scope, 422: scope}
+        hints = {404: _NO_INSTALLATION}
+        if reply.status in (400, 422) and _from_github(reply):
+            hints[reply.status] = self._refused_scope(reply, installation_id, body, deadline)
         if reply.status >= 500:
             hints[reply.status] = (
                 "GitHub failed while minting; the request reached it, so it was not repeated "
                 "(a token minted despite the error expires within the hour); run the command "
                 "again")
         raise self._fail(reply, mint, hints)
+
+    def _refused_scope(
+        self, reply: Reply, installation_id: int, body: Mapping[str, Any], deadline: Deadline
+    ) -> str:
+        """Advice for a refused mint: which permissions the installation lacks, or which scope
+        field to check. Names only fields and GitHub's catalogue words, never a value."""
+        message = responses.error_fields(reply.body)[0].lower()
+        asked = body.get("permissions")
+        if asked and "permission" in message:
+            missing = self._ungranted(installation_id, asked, deadline)
+            lacking = f"The installation does not grant {', '.join(missing)}" if missing else (
+                "The installation does not grant every permission asked (see its settings page)")
+            return (f"{lacking}: ask for no more, or add the permissions to the app and have an "
+                    "owner of the account accept them")
+        if "repositor" in message:
+            return ("Each entry of repositories / repository_ids must name a repository this "
+                    "installation can access (see its settings page)")
+        sent = ", ".join(body) or "no scope"
+        return (f"GitHub refused the scope asked for ({sent}); ask only for what the "
+                "installation grants (see its settings page), or widen the installation")
+
+    def _ungranted(self, installation_id: int, asked: Mapping[str, str],
+                   deadline: Deadline) -> list[str]:
+        """The permissions asked above what the installation grants ([] when unknown): one
+        lookup, made only on this error path, within what is left of the mint's deadline."""
+        lookup = deadline.before_end(0)
+        lookup.operation = "GET /app/installations/{installation_id}"
+        try:
+            reply = self._app_request("GET", f"/app/installations/{installation_id}", lookup)
+            if reply.status != 200 or not reply.complete:
+                return []
+            granted = responses.installation(reply.body).permissions
+        except (errors.GitHubAppTokenError, responses.Malformed):
+            return []
+        return ungranted(asked, granted)
 
     def _token(self, reply: Reply, deadline: Deadline) -> AccessToken:
         try:

@@ -83,13 +83,17 @@ INPUTS: tuple[Input, ...] = (
           "GitHub's 55 `app-permissions` (`workflows` is write-only); typos get a suggestion. "
           "Leave unset for everything the installation grants; an empty map is an error."),
     Input("base_url", "baseUrl", STRING, "scope",
-          "The REST API root: `https://api.github.com`, or `https://HOST/api/v3` for GitHub "
-          "Enterprise Server. https only, except plain http to loopback; no credentials, "
-          "query, fragment or backslash.",
+          "The REST API root: `https://api.github.com`, `https://HOST/api/v3` for GitHub "
+          "Enterprise Server, or `https://api.SUBDOMAIN.ghe.com` for GHE.com; any other "
+          "address (a web address such as `https://HOST`) is refused, except on loopback (an "
+          "emulator). https only, except plain http to loopback; no credentials, query, "
+          "fragment or backslash.",
           default="https://api.github.com", env=("GITHUB_BASE_URL",), provider_config=True),
     Input("renew_before", "renewBefore", INTEGER, "setting",
           "`pulumi up` re-mints when fewer than this many seconds of the token remain "
-          "(0 to 3300).", default=1800),
+          "(0 to 3300), or fewer than half its granted `lifetime` when that is less: a token "
+          "GitHub grants for less than `renew_before` renews once per half-life, not on every "
+          "run.", default=1800),
     Input("revoke_on_delete", "revokeOnDelete", BOOLEAN, "setting",
           "Revoke the token on destroy and when a renewal supersedes it.", default=True),
 )
@@ -110,7 +114,11 @@ OUTPUTS: tuple[Output, ...] = (
            "GitHub's `SHA256:` fingerprint of the signing key's public half."),
     Output("clock_offset", "clockOffset", {"type": "number"},
            "Seconds GitHub's clock was ahead of this machine's at mint (from its `Date` "
-           "header); expiry is judged on GitHub's clock."),
+           "header); expiry is judged on GitHub's clock. A `Date` more than a day off, or "
+           "that does not fit `expires_at`, is not believed (a warning says so)."),
+    Output("lifetime", "lifetime", INTEGER,
+           "Seconds GitHub granted the token (`expires_at` less GitHub's clock at mint); "
+           "renewal starts at half of it when that is less than `renew_before`."),
 )
 
 BY_NAME: dict[str, Input] = {spec.name: spec for spec in INPUTS}

@@ -6,6 +6,10 @@ they are safe to show in `pulumi up` output, logs and tracebacks.
 
 from __future__ import annotations
 
+API_ROOTS = ("https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, or "
+             "https://api.SUBDOMAIN.ghe.com for GHE.com")
+"""What a base_url looks like, for messages that suspect it."""
+
 
 class GitHubAppTokenError(Exception):
     """Root of every error raised by github_app_token."""
@@ -57,10 +61,12 @@ class DeadlineError(TransportError):
 class MalformedResponseError(GitHubAppTokenError):
     """GitHub's answer could not be used; any token it held was revoked, or `revoked` says why not.
 
-    `revoked` is True (revoked), False (no token found to revoke) or the revoke's failure.
+    `revoked` is True (revoked), False (no token found to revoke), the revoke's failure, or
+    None for an answer that could not hold a token (a lookup).
     """
 
-    def __init__(self, operation: str, status: int, cause: str, revoked: bool | str) -> None:
+    def __init__(self, operation: str, status: int, cause: str,
+                 revoked: bool | str | None) -> None:
         super().__init__(operation, status, cause, revoked)
         self.operation = operation
         self.status = status
@@ -75,6 +81,9 @@ class MalformedResponseError(GitHubAppTokenError):
         if self.revoked is False:
             return text + (". No token could be read from it; if GitHub minted one, it expires "
                            "within the hour. Run the command again")
+        if self.revoked is None:  # a lookup: no token involved
+            return text + (". Check that base_url is GitHub's REST API root "
+                           f"({API_ROOTS})")
         return text + (f". Revoking the token it held failed ({self.revoked}); it stays valid "
                        "until it expires, within the hour")
 
@@ -91,6 +100,7 @@ class ApiError(GitHubAppTokenError):
         documentation_url: str | None = None,
         request_id: str | None = None,
         hint: str | None = None,
+        from_github: bool = True,
     ) -> None:
         super().__init__(operation, status, message)
         self.operation = operation
@@ -99,11 +109,15 @@ class ApiError(GitHubAppTokenError):
         self.documentation_url = documentation_url
         self.request_id = request_id
         self.hint = hint
+        self.from_github = from_github
+        """False when the answer was no GitHub error object (a web page, a proxy's)."""
 
     def __str__(self) -> str:
-        text = f"GitHub answered {self.status} to {self.operation}: {self.message}"
+        who = "GitHub" if self.from_github else "The server at base_url"
+        text = f"{who} answered {self.status} to {self.operation}: {self.message}"
         if self.hint:
-            text += f". {self.hint}"
+            # GitHub's messages often end with a period of their own.
+            text += f"{'' if text.endswith(('.', '!', '?')) else '.'} {self.hint}"
         extras = []
         if self.documentation_url:
             extras.append(f"docs: {self.documentation_url}")
@@ -157,9 +171,9 @@ class RevokeError(GitHubAppTokenError):
 
     def __str__(self) -> str:
         return (
-            f"could not revoke the installation token of installation {self.installation_id}: "
-            f"{self.cause}. The token stays valid until {self.expires_at}; run the command "
-            "again to retry, or set revoke_on_delete=false to let it expire on its own"
+            f"could not revoke the installation token: {self.cause}. The token stays valid "
+            f"until {self.expires_at}; run the command again to retry, or set "
+            "revoke_on_delete=false to let it expire on its own"
         )
 
 

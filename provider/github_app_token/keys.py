@@ -26,28 +26,62 @@ MAX_BITS = 4096
 _LABEL = re.compile(r"[A-Z0-9 ]{1,40}")
 _ENCRYPTED = ("is encrypted with a passphrase; GitHub App keys are not, so pass the unencrypted "
               "key GitHub generated")
+_PASTE_INSTEAD = (
+    ", not the app's private key: pass the contents of the .pem file GitHub generated for the "
+    "app (its settings page, 'Private keys', 'Generate a private key'), a 'BEGIN RSA PRIVATE "
+    "KEY' block"
+)
+_NOT_A_PRIVATE_KEY = {
+    "PUBLIC KEY": "is a public key",
+    "RSA PUBLIC KEY": "is a public key",
+    "CERTIFICATE": "is a certificate",
+    "TRUSTED CERTIFICATE": "is a certificate",
+    "CERTIFICATE REQUEST": "is a certificate request",
+    "NEW CERTIFICATE REQUEST": "is a certificate request",
+    "OPENSSH PRIVATE KEY": "is an OpenSSH key (as ssh-keygen makes)",
+}
+"""PEM labels of things pasted in a private key's place, and what each is."""
+_OPENSSH_PUBLIC = ("ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-")
 _NOT_PEM = (
     "is not PEM text: expected a 'BEGIN RSA PRIVATE KEY' or 'BEGIN PRIVATE KEY' block; "
     "download a private key from the GitHub App's settings page and pass the file's contents"
 )
 
 
-def _block(text: str) -> tuple[str, str] | None:
-    """(label, body) of the first complete PEM block, found with str.find: linear time."""
-    start = 0
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """(label, body) of the complete PEM blocks among the first few, found with str.find."""
+    found, start = [], 0
     for _ in range(8):  # a few BEGIN markers, so a pile of them stays linear
         begin = text.find("-----BEGIN ", start)
         if begin < 0:
-            return None
+            break
         label_end = text.find("-----", begin + 11)
         if label_end < 0:
-            return None
+            break
         label = text[begin + 11 : label_end]
         start = label_end + 5
         end = text.find(f"-----END {label}-----", start) if _LABEL.fullmatch(label) else -1
         if end >= 0:
-            return label, text[start:end]
-    return None
+            found.append((label, text[start:end]))
+            start = end
+    return found
+
+
+def _block(text: str) -> tuple[str, str]:
+    """The private key's block (a file may also hold certificates), else ConfigError saying
+    what was pasted instead."""
+    blocks = _blocks(text)
+    for label, body in blocks:
+        if label.endswith("PRIVATE KEY") and label not in _NOT_A_PRIVATE_KEY:
+            return label, body
+    if blocks and blocks[0][0] in _NOT_A_PRIVATE_KEY:
+        raise ConfigError(PROPERTY, _NOT_A_PRIVATE_KEY[blocks[0][0]] + _PASTE_INSTEAD)
+    if not blocks and text.lstrip().startswith(_OPENSSH_PUBLIC):
+        raise ConfigError(PROPERTY, "is an OpenSSH public key (a line such as 'ssh-rsa ...')"
+                          + _PASTE_INSTEAD)
+    if not blocks:
+        raise ConfigError(PROPERTY, _NOT_PEM)
+    return blocks[0]
 
 
 def normalize_pem(text: str) -> str:
@@ -60,10 +94,7 @@ def normalize_pem(text: str) -> str:
         raise ConfigError(PROPERTY, f"is {len(text) // 1024} KiB, but a GitHub App key is about "
                                     f"2 KiB (at most {MAX_PEM // 1024} KiB accepted); pass only "
                                     "the key file's contents")
-    block = _block(text.replace("\\r", "").replace("\\n", "\n"))
-    if block is None:
-        raise ConfigError(PROPERTY, _NOT_PEM)
-    label, body = block
+    label, body = _block(text.replace("\\r", "").replace("\\n", "\n"))
     if "Proc-Type:" in body:
         raise ConfigError(PROPERTY, _ENCRYPTED)
     body = "".join(body.split())

@@ -56,6 +56,7 @@ def mint(spec: TokenInputs) -> dict[str, Any]:
         "granted_repositories": list(token.repositories),
         "key_fingerprint": app.key_fingerprint,
         "clock_offset": float(token.clock_offset),
+        "lifetime": token.lifetime,
     }
 
 

@@ -7,7 +7,6 @@ Transcribed from `components/schemas/app-permissions` of GitHub's OpenAPI descri
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -80,29 +79,41 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
 """Permission name -> the levels GitHub accepts for it."""
 
 _RANK = {"read": 1, "write": 2, "admin": 3}
-_WORD = re.compile(r"[a-z_]{1,64}")
-
-
-def _quoted(value: Any, otherwise: str) -> str:
-    """`value` quoted when it is a short lowercase word (never a key, JWT or token), else
-    `otherwise`: problems must not echo what may be a misplaced secret."""
-    return f"'{value}'" if isinstance(value, str) and _WORD.fullmatch(value) else otherwise
 
 
 def _problem(name: Any, level: Any) -> str | None:
+    """What is wrong with one entry, naming only words of the catalogue: the name or level
+    given is repeated only when it is one of GitHub's own (never a misplaced secret)."""
     allowed = CATALOGUE.get(name) if isinstance(name, str) else None
     if allowed is None:
         # The length bound keeps difflib's quadratic matching cheap.
         close = difflib.get_close_matches(name, CATALOGUE, n=1, cutoff=0.6) if (
             isinstance(name, str) and len(name) <= 64) else []
         hint = f"did you mean '{close[0]}'?" if close else "see GitHub's app-permissions list"
-        return f"{_quoted(name, 'a name')} is not a GitHub App permission; {hint}"
+        return f"a name is not a GitHub App permission; {hint}"
     if not isinstance(level, str) or level not in allowed:
         levels = ", ".join(sorted(allowed, key=_RANK.__getitem__))
-        return f"'{name}' accepts {levels}, not {_quoted(level, 'this value')}"
+        given = f"'{level}'" if isinstance(level, str) and level in _RANK else "this value"
+        return f"'{name}' accepts {levels}, not {given}"
     return None
 
 
 def validate(permissions: Mapping[Any, Any]) -> list[str]:
     """Problems with a requested `permissions` map, each a sentence naming the entry."""
     return [p for p in (_problem(name, level) for name, level in permissions.items()) if p]
+
+
+def ungranted(asked: Mapping[str, str], granted: Mapping[str, str]) -> list[str]:
+    """`name=level (grants ...)` for each permission asked above what is granted.
+
+    Only catalogue names and levels are kept, so the result may be shown to the user.
+    """
+    out = []
+    for name, level in asked.items():
+        if not (isinstance(name, str) and isinstance(level, str)) or name not in CATALOGUE or (
+                level not in _RANK):
+            continue
+        has = granted.get(name)
+        if has not in _RANK or _RANK[level] > _RANK[has]:
+            out.append(f"{name}={level} (it grants {has if has in _RANK else 'none'})")
+    return out

@@ -9,8 +9,10 @@ state: keep it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -32,6 +34,15 @@ CONFIG_KEY = "github-app-token:privateKey"
 """Stack config that gives the key once per stack: `pulumi config set --secret ...`."""
 
 
+class _EngineWarnings(logging.Handler):
+    """The core's warnings (logger `github_app_token`) as Pulumi warnings: in the dynamic
+    provider's process `pulumi.log.warn` writes `warning: ...` to stderr, which the engine
+    shows with the run's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        pulumi.log.warn(record.getMessage())
+
+
 def _is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
@@ -51,6 +62,9 @@ class InstallationTokenProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         # Only in the provider process, after unpickling: never pickled, never in state.
         self._stack_key = req.config.get(CONFIG_KEY)
+        core = logging.getLogger("github_app_token")
+        if not any(isinstance(handler, _EngineWarnings) for handler in core.handlers):
+            core.addHandler(_EngineWarnings())
 
     def _with_key(self, props: dict[str, Any]) -> dict[str, Any]:
         """`props` with the stack's key when the resource gives none (a key input wins)."""

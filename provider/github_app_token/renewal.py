@@ -9,16 +9,25 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from . import clock
 from .inputs import SCOPE, SETTINGS
 
 DEAD_MARGIN = 5.0
 """Seconds past expiry (by GitHub's clock) before we call a token dead without asking."""
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _offset(outs: Mapping[str, Any]) -> float | None:
+    """The offset measured at mint, unless absent or absurd (state written before the check)."""
+    return clock.believable(_number(outs.get("clock_offset")))
+
+
 def github_time(outs: Mapping[str, Any], now: float) -> float:
     """GitHub's clock, from ours and the offset measured when the token was minted."""
-    offset = outs.get("clock_offset")
-    return now + (float(offset) if isinstance(offset, (int, float)) else 0.0)
+    return now + (_offset(outs) or 0.0)
 
 
 def expiry_epoch(expires_at: str) -> float:
@@ -46,7 +55,7 @@ def is_dead(outs: Mapping[str, Any], now: float) -> bool:
     """
     if not outs.get("token"):
         return True
-    if not isinstance(outs.get("clock_offset"), (int, float)):
+    if _offset(outs) is None:
         return False
     try:
         return expiry_epoch(str(outs.get("expires_at"))) + DEAD_MARGIN < now
@@ -54,9 +63,31 @@ def is_dead(outs: Mapping[str, Any], now: float) -> bool:
         return False
 
 
+def window(outs: Mapping[str, Any], renew_before: float) -> float:
+    """Seconds before expiry that renewal starts: `renew_before`, or half the lifetime GitHub
+    granted when that is less, so a short-lived token renews once per half-life, not on every
+    run. State written before `lifetime` was kept has only `renew_before`."""
+    lifetime = _number(outs.get("lifetime"))
+    return min(renew_before, lifetime / 2) if lifetime and lifetime > 0 else renew_before
+
+
 def due_for_renewal(outs: Mapping[str, Any], renew_before: float, now: float) -> bool:
-    """Expired, or fewer than `renew_before` seconds left."""
-    return is_expired(outs, now) or seconds_left(outs.get("expires_at"), now) < renew_before
+    """Expired, inside the renewal window, or expiring later than GitHub ever grants (an
+    expiry that no clock check vouched for must not keep a token forever)."""
+    left = seconds_left(outs.get("expires_at"), now)
+    return is_expired(outs, now) or left < window(outs, renew_before) or left > clock.MAX_LIFETIME
+
+
+def _why_due(outs: Mapping[str, Any], renew_before: float, now: float) -> str:
+    left = seconds_left(outs.get("expires_at"), now)
+    if is_expired(outs, now):
+        return "the token has expired"
+    if left > clock.MAX_LIFETIME:
+        return f"expires in {int(left)} s, later than GitHub grants ({clock.GRANT:.0f} s)"
+    if window(outs, renew_before) < renew_before:
+        return (f"expires in {int(left)} s, within half its granted lifetime "
+                f"({int(window(outs, renew_before))} s, less than renew_before)")
+    return f"expires in {int(left)} s, within renew_before ({int(renew_before)} s)"
 
 
 def _canon(value: Any) -> Any:
@@ -103,10 +134,7 @@ def reasons(
     if is_unknown(renew_before) or renew_before is None:
         renew_before = olds.get("renew_before") or 0
     if due_for_renewal(olds, float(renew_before), now):
-        left = seconds_left(olds.get("expires_at"), now)
-        why["expires_at"] = (
-            "the token has expired" if is_expired(olds, now) else
-            f"expires in {int(left)} s, within renew_before ({int(float(renew_before))} s)")
+        why["expires_at"] = _why_due(olds, float(renew_before), now)
     for name in SETTINGS:
         changed(name, olds.get(name))
     key = news.get("private_key")

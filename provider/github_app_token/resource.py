@@ -74,6 +74,7 @@ class InstallationToken(Resource, module="github", name="InstallationToken"):
     granted_repositories: pulumi.Output[list[str]]
     key_fingerprint: pulumi.Output[str]
     clock_offset: pulumi.Output[float]
+    lifetime: pulumi.Output[int]
 
     def __init__(
         self,

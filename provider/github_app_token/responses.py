@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from . import clock
+
 MAX_TEXT = 300
 """Characters of a server's message we repeat in an error."""
 _RFC3339 = re.compile(
@@ -47,7 +49,9 @@ class AccessToken:
     repositories: tuple[str, ...]
     """`owner/name` of each repository the token is limited to; empty when unscoped."""
     clock_offset: float
-    """Seconds GitHub's clock was ahead of ours when it minted the token (from `Date`)."""
+    """Seconds GitHub's clock was ahead of ours when it minted the token (see clock.token_clock)."""
+    lifetime: int
+    """Seconds GitHub granted the token: `expires_at` less GitHub's clock at the mint."""
 
 
 def decode(body: bytes) -> Any:
@@ -127,8 +131,9 @@ def _full_names(value: Any) -> tuple[str, ...]:
 def access_token(body: bytes, github_offset: float | None, now: float) -> AccessToken:
     """The token in a 201 from `POST /app/installations/{id}/access_tokens`.
 
-    `now` is our clock; with `github_offset` known, a token already expired on GitHub's
-    clock is refused too.
+    `now` is our clock; `github_offset` (from `Date`) is checked against the expiry by
+    clock.token_clock, which refuses a token already dead on GitHub's clock or expiring
+    more than a day away.
     """
     data = decode(body)
     if not isinstance(data, dict):
@@ -137,9 +142,10 @@ def access_token(body: bytes, github_offset: float | None, now: float) -> Access
     if token is None:
         raise Malformed("`token` is missing, or not a string that fits an HTTP header")
     expires = rfc3339_utc(data.get("expires_at"))
-    offset = 0.0 if github_offset is None else github_offset
-    if github_offset is not None and expires.timestamp() <= now + offset:
-        raise Malformed("`expires_at` is already past on GitHub's own clock")
+    try:
+        offset, lifetime = clock.token_clock(expires.timestamp(), github_offset, now)
+    except ValueError as err:
+        raise Malformed(str(err)) from None
     return AccessToken(
         token=token,
         expires_at=expires.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
@@ -147,6 +153,7 @@ def access_token(body: bytes, github_offset: float | None, now: float) -> Access
         repository_selection=_string(data.get("repository_selection"), "repository_selection"),
         repositories=_full_names(data.get("repositories")),
         clock_offset=offset,
+        lifetime=int(lifetime),
     )
 
 

@@ -2,8 +2,8 @@
 
 A validator takes a known, non-null value and returns it normalised, or raises ConfigError
 naming the property. Reasons say what is wrong and what to do without quoting the value: a
-misplaced token or key must not reach logs through an error. The one exception is a short
-lowercase word (a permission name or level), which no key, JWT or token is.
+misplaced token or key must not reach logs through an error. The one exception is a
+permission name or level of GitHub's own catalogue: a word of ours, not the user's value.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import Url, parse_url
 
 from . import permissions as catalogue
-from .errors import ConfigError
+from .errors import API_ROOTS, ConfigError
 from .keys import load_private_key
 
 Validator = Callable[[Any], Any]
@@ -35,6 +35,9 @@ _HOST = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
 _PATH = re.compile(r"(?:/[A-Za-z0-9._~-]*)*")
 _PORT = re.compile(r"[0-9]{1,5}")
 _AUTHORITY = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::(.*))?")
+_GHE_COM = re.compile(r"api\.[a-z0-9-]+\.ghe\.com")
+_NOT_API_ROOT = (f"is not a GitHub REST API root, which is {API_ROOTS}; give the API root, "
+                 "not the web address")
 
 
 def _whole(value: Any) -> int | None:
@@ -205,6 +208,13 @@ def _parsed(text: str) -> Url:
     return url
 
 
+def _is_api_root(host: str, path: str) -> bool:
+    """github.com's and GHE.com's API hosts, a GHES `/api/v3`, or loopback (an emulator)."""
+    if _is_loopback(host) or path.endswith("/api/v3"):
+        return True
+    return path == "" and (host == "api.github.com" or bool(_GHE_COM.fullmatch(host)))
+
+
 def base_url(value: Any) -> str:
     """scheme://host[:port][/path] without a trailing slash, as urllib3 parses it."""
     text = value.strip() if isinstance(value, str) else ""
@@ -212,8 +222,11 @@ def base_url(value: Any) -> str:
     if reason is not None:
         raise ConfigError("base_url", reason)
     url = _parsed(text)
+    path = (url.path or "").rstrip("/")
+    if not _is_api_root(str(url.host), path):
+        raise ConfigError("base_url", _NOT_API_ROOT)
     port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.host}{port}{(url.path or '').rstrip('/')}"
+    return f"{url.scheme}://{url.host}{port}{path}"
 
 
 def renew_before(value: Any) -> int:

@@ -1,8 +1,8 @@
 """The provider plugin under the real CLI: examples/yaml, a `runtime: yaml` stack.
 
 The engine starts `pulumi-resource-github-app-token` (found on PATH, as pip installs it) and
-`pulumi-language-yaml`. Renewal is brought on by the token lifetime the emulator grants and the
-stack's renewBefore, so no clock needs shifting.
+`pulumi-language-yaml`. The plugin's launcher runs it on the emulator's clock, so shifting that
+clock past half of the 1000 s the emulator grants brings renewal on.
 """
 
 from __future__ import annotations
@@ -42,10 +42,17 @@ def yaml_host() -> str:
 
 
 @pytest.fixture
-def h(e2e_env, yaml_host: str, tmp_path: Path) -> Iterator[Harness]:
-    # The plugin, on PATH ahead of everything, through a launcher that keeps its stderr.
+def h(gh, e2e_env, yaml_host: str, tmp_path: Path) -> Iterator[Harness]:
+    # The plugin, on PATH ahead of everything, through a launcher that keeps its stderr and
+    # moves its clock by the emulator's shift (as tests/support/timewarp.py does for Python).
     launcher = tmp_path / "bin" / PLUGIN.name
-    launcher.write_text(f"#!/bin/sh\nexec '{PLUGIN}' \"$@\" 2>> '{tmp_path}/plugin-stderr.log'\n")
+    follow = ("from tests.support.timewarp import emulator_shift; "
+              "from github_app_token import clock; "
+              f"shift = emulator_shift('{gh.base_url}'); real = clock.now; "
+              "clock.now = lambda: real() + shift; "
+              "from github_app_token.plugin import main; main()")
+    launcher.write_text(f"#!/bin/sh\nexec '{sys.executable}' -c \"{follow}\" \"$@\" "
+                        f"2>> '{tmp_path}/plugin-stderr.log'\n")
     launcher.chmod(launcher.stat().st_mode | stat.S_IXUSR)
     e2e_env["PATH"] += os.pathsep + str(Path(yaml_host).parent)
     os.environ["PATH"] = e2e_env["PATH"]
@@ -83,7 +90,7 @@ def plugin_stderr(h: Harness) -> bytes:
 
 
 def test_yaml_stack_lifecycle(gh, h: Harness) -> None:
-    gh.token_lifetime = 1000  # renewBefore 600: fresh; 1200: due
+    gh.token_lifetime = 1000  # renewal starts 500 s before expiry (half of it, under 600)
     stack = yaml_stack(h, gh, renew_before=600)
     assert h.up(stack).summary.result == "succeeded"
     first = live(stack)
@@ -102,7 +109,7 @@ def test_yaml_stack_lifecycle(gh, h: Harness) -> None:
     assert gh.requests == []
 
     # Renewal replaces create-before-delete: each new token is minted before the old revoked.
-    stack.set_config("renewBefore", auto.ConfigValue("1200"))
+    gh.shift_clock(600)  # 400 s left of 1000: past half the token's life
     gh.clear_log()
     h.up(stack)
     second = live(stack)
@@ -114,6 +121,7 @@ def test_yaml_stack_lifecycle(gh, h: Harness) -> None:
 
     # A refused renewal (the installation lost `contents`) keeps the reader's live token.
     gh.set_permissions(gh.installation_id, {"metadata": "read", "issues": "write"})
+    gh.shift_clock(600)
     with pytest.raises(auto.CommandError) as refused:
         h.up(stack)
     assert "permissions" in str(refused.value)

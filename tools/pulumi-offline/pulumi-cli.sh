@@ -59,7 +59,7 @@ case "${1:-}" in
     "") ;;
     --print-bin) MODE=print-bin ;;
     -h|--help) usage; exit 0 ;;
-    *) usage; die "unknown argument: $1" ;;
+    *) usage; die "unknown argument (see the usage above)" ;;
 esac
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -308,8 +308,8 @@ ensure_language_host() {
         return 0
     fi
     if [ "$(cat "$failed" 2>/dev/null)" = "$version" ] && [ -z "${PULUMI_CLI_RETRY:-}" ]; then
-        log "NOTE: no pulumi-language-python: $LANGHOST_MODULE@$version was unavailable"
-        log "      earlier (PULUMI_CLI_RETRY=1 tries again)"
+        log "NOTE: no pulumi-language-python: the version PULUMI_LANGUAGE_PYTHON_VERSION names"
+        log "      was unavailable earlier (PULUMI_CLI_RETRY=1 tries again)"
         return 0
     fi
     require_go
@@ -343,7 +343,7 @@ ensure_yaml_host() {
     rm -f "$stamp"
     build_tool pulumi-language-yaml "$YAML_PACKAGE" "$YAML_MODULE@$version" \
         "-X $YAML_VERSION_SYMBOL=$version" -replace="$CLIPBOARD_REPLACE" ||
-        die "could not build pulumi-language-yaml $version (PULUMI_LANGUAGE_YAML_VERSION= skips it)"
+        die "could not build pulumi-language-yaml at PULUMI_LANGUAGE_YAML_VERSION (empty skips it)"
     printf '%s\n' "$version" >"$stamp"
     log "built pulumi-language-yaml $version in $((SECONDS - start))s"
 }
@@ -355,7 +355,7 @@ mkdir -p "$BIN_DIR" "$PULUMI_HOME_DIR" "$STATE_DIR"
 if command -v flock >/dev/null 2>&1; then
     exec 9>"$CACHE_ROOT/.lock"
     if ! flock -n 9; then
-        log "waiting for another run of this script to finish with $CACHE_ROOT"
+        log "waiting for another run of this script to finish with the cache (PULUMI_CLI_CACHE)"
         flock 9
     fi
 fi

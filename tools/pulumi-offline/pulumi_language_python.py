@@ -92,7 +92,8 @@ def python_for(info: language_pb2.ProgramInfo) -> tuple[str, dict[str, str]]:
     toolchain = options.get("toolchain", "pip")
     if toolchain != "pip":
         raise HostError(
-            f"toolchain {toolchain!r} is not supported by this minimal Python language host"
+            "the 'toolchain' runtime option names a toolchain this minimal Python language host"
+            " does not support"
             " (tools/pulumi-offline/pulumi_language_python.py);"
             " use `toolchain: pip` with a virtualenv"
         )
@@ -107,11 +108,10 @@ def python_for(info: language_pb2.ProgramInfo) -> tuple[str, dict[str, str]]:
         python = venv / "bin" / (command or "python")
         if not os.access(python, os.X_OK):
             raise HostError(
-                f"The 'virtualenv' option in Pulumi.yaml is set to {virtualenv!r}, but {venv}"
-                f" is not a virtual environment (no {python}). Create it and install the"
-                f" project's requirements, e.g. `python3 -m venv {venv} &&"
-                f" {venv}/bin/pip install -r requirements.txt`; this language host does not"
-                " create virtual environments."
+                "The 'virtualenv' option in Pulumi.yaml does not name a virtual environment"
+                " (it has no bin/python). Create it and install the project's requirements,"
+                " e.g. `python3 -m venv VIRTUALENV && VIRTUALENV/bin/pip install -r"
+                " requirements.txt`; this language host does not create virtual environments."
             )
         # What activating the virtualenv does (upstream's ActivateVirtualEnv).
         env["VIRTUAL_ENV"] = str(venv)
@@ -122,7 +122,8 @@ def python_for(info: language_pb2.ProgramInfo) -> tuple[str, dict[str, str]]:
         found = shutil.which(candidate)
         if found:
             return found, env
-    raise HostError(f"no python found on PATH (tried {command or 'python3, python'})")
+    tried = "PULUMI_PYTHON_CMD" if command else "python3, python"
+    raise HostError(f"no python found on PATH (tried {tried})")
 
 
 def run_python(

@@ -110,7 +110,8 @@ def main(argv: list[str]) -> int:
         os.chdir(args.pwd)
     user_file = main_file(args.program)
     if not os.path.exists(user_file):
-        pulumi.log.error(f"unable to find main python program `{user_file}`")
+        pulumi.log.error("unable to find the main python program: Pulumi.yaml's `main`, or"
+                         " __main__.py in the project directory")
         return EXIT_REPORTED
 
     loop = asyncio.new_event_loop()

@@ -14,6 +14,8 @@ def main() -> None:
     from pulumi.provider.experimental.server import main as serve
 
     from ..version import __version__
+    from .diagnostics import forward_warnings
     from .provider import InstallationTokenPlugin
 
+    forward_warnings(sys.argv)
     serve(sys.argv, __version__, InstallationTokenPlugin())

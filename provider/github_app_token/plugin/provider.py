@@ -161,8 +161,7 @@ class InstallationTokenPlugin(Provider):
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         if request.tok != GET_INSTALLATION:
-            raise PluginError(f"unknown function {request.tok!r}; this provider offers "
-                              f"{GET_INSTALLATION!r}")
+            raise PluginError(f"unknown function; this provider offers {GET_INSTALLATION}")
         args, _ = from_wire(request.args)
         props = self._with_app({name: args.get(name) for name in SELECTORS})
         _, problems = check_inputs(props)
