@@ -59,8 +59,12 @@ def yaml_project(directory: Path, count: int) -> None:
         f"  r{index}:\n    type: github-app-token:index:InstallationToken\n"
         "    properties:\n      installationId: ${installationId}\n"
         for index in range(count))
+    # The plugin's directory is named (the one first on PATH too), so the engine does not warn.
+    plugins = ("plugins:\n  providers:\n    - name: github-app-token\n"
+               f"      path: {Path(sys.executable).parent}\n")
     (directory / "Pulumi.yaml").write_text(
-        "name: bench\nruntime: yaml\nconfig:\n  installationId:\n    type: integer\n"
+        "name: bench\nruntime: yaml\n" + plugins
+        + "config:\n  installationId:\n    type: integer\n"
         f"resources:\n{resources}")
 
 

@@ -64,8 +64,9 @@ token = InstallationToken(
     base_url=config.get("baseUrl"),
     permissions={"contents": "read"},
 )
-token_file = TokenFile("ci-token-file", config.require("tokenPath"), token.token)
+# (not "tokenPath": `pulumi config set` takes a key named like a token for a secret)
+token_file = TokenFile("ci-token-file", config.require("filePath"), token.token)
 
-pulumi.export("tokenPath", token_file.path)
+pulumi.export("filePath", token_file.path)
 pulumi.export("tokenSha256", token_file.token_sha256)
 pulumi.export("expiresAt", token.expires_at)

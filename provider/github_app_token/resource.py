@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -76,14 +76,42 @@ class InstallationToken(Resource, module="github", name="InstallationToken"):
     clock_offset: pulumi.Output[float]
     lifetime: pulumi.Output[int]
 
+    @overload
     def __init__(
         self,
         resource_name: str,
-        args: InstallationTokenArgs | None = None,
+        args: InstallationTokenArgs,
         opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        args = with_env_fallbacks(args or InstallationTokenArgs(**kwargs))
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        app_id: pulumi.Input[int | str] | None = None,
+        client_id: pulumi.Input[str] | None = None,
+        private_key: pulumi.Input[str] | None = None,
+        installation_id: pulumi.Input[int] | None = None,
+        owner: pulumi.Input[str] | None = None,
+        repository: pulumi.Input[str] | None = None,
+        repositories: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        repository_ids: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None,
+        permissions: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        base_url: pulumi.Input[str] | None = None,
+        renew_before: pulumi.Input[int] | None = None,
+        revoke_on_delete: pulumi.Input[bool] | None = None,
+    ) -> None: ...
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        """`InstallationToken(name, args, opts)` or `InstallationToken(name, opts, app_id=...)`.
+
+        The keyword overload repeats `InstallationTokenArgs` so that IDEs and type checkers
+        complete and check each input (tests keep the two equal).
+        """
+        token_args, opts = _args_and_opts(args, kwargs)
+        args = with_env_fallbacks(token_args)
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         if props["private_key"] is not None:
             props["private_key"] = pulumi.Output.secret(props["private_key"])
@@ -95,3 +123,22 @@ class InstallationToken(Resource, module="github", name="InstallationToken"):
             props,
             pulumi.ResourceOptions.merge(opts, secret),
         )
+
+
+def _args_and_opts(
+    positional: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[InstallationTokenArgs, pulumi.ResourceOptions | None]:
+    """Either overload's arguments, told apart by type as Pulumi's generated SDKs do."""
+    args, opts = kwargs.pop("args", None), kwargs.pop("opts", None)
+    for value in positional:
+        if isinstance(value, pulumi.ResourceOptions):
+            opts = value
+        elif isinstance(value, InstallationTokenArgs) and args is None and opts is None:
+            args = value
+        elif value is not None:
+            raise TypeError("InstallationToken takes (name, args, opts) or (name, opts, "
+                            "**inputs); a positional argument is neither")
+    if args is not None and kwargs:
+        raise TypeError("InstallationToken takes an InstallationTokenArgs or keyword "
+                        "inputs, not both")
+    return args or InstallationTokenArgs(**kwargs), opts

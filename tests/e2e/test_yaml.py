@@ -22,6 +22,7 @@ from pulumi import automation as auto
 from ..support.paths import REPO
 from ..support.secrets import assert_no_secret
 from .harness import Harness, is_ciphertext
+from .projects import copy_project
 
 pytestmark = pytest.mark.e2e
 TYPE = "github-app-token:index:InstallationToken"
@@ -47,9 +48,10 @@ def h(gh, e2e_env, yaml_host: str, tmp_path: Path) -> Iterator[Harness]:
     yield Harness(e2e_env, tmp_path)
 
 
-def yaml_stack(h: Harness, gh, renew_before: int) -> auto.Stack:
-    work = h.tmp / "yaml"
-    shutil.copytree(REPO / "examples" / "yaml", work)
+def yaml_stack(h: Harness, gh, renew_before: int,
+               source: Path = REPO / "examples" / "yaml") -> auto.Stack:
+    # The plugin's path names our launcher, as the example names the venv's bin directory.
+    work = copy_project(source, h.tmp / "yaml", plugin_dir=h.tmp / "bin")
     stack = h.local(work)
     stack.set_config("github-app-token:appId", auto.ConfigValue(str(gh.app_id)))
     stack.set_config("github-app-token:privateKey",
@@ -127,6 +129,9 @@ def test_yaml_stack_lifecycle(gh, h: Harness) -> None:
     stack.destroy(color="never")
     assert all(gh.token_state(t) == "revoked" for t in last.values())
 
+    # The plugin's path is declared (plugins.providers), so the engine does not warn about PATH.
+    assert "from $PATH" not in "\n".join(h.output)
+
     every_token = [*first.values(), *second.values(), *last.values()]
     for blob in ("\n".join(h.output), str(refused.value), h.raw_state(), plugin_stderr(h)):
         assert_no_secret(blob, gh.private_key_pem, *every_token)
@@ -141,3 +146,46 @@ def test_import_is_refused_with_a_reason(gh, h: Harness) -> None:
     assert result.returncode != 0
     assert "cannot be imported" in result.stdout + result.stderr
     assert tokens(stack) == {}
+
+
+def test_a_users_stack_file_beside_the_example_does_not_matter(gh, h: Harness) -> None:
+    """`cd examples/yaml && pulumi stack init dev` leaves Pulumi.dev.yaml, salted with the
+    user's passphrase; the test's own stack `dev` must neither read nor be refused by it."""
+    source = h.tmp / "examples-yaml"
+    shutil.copytree(REPO / "examples" / "yaml", source)
+    salt = "v1:8cTVm0jr64Q=:v1:xex0wM26PnH43JYH:2wv9BMukAusGqJa5TrUyvu1fYBLaLw=="  # another's
+    (source / "Pulumi.dev.yaml").write_text(f"encryptionsalt: {salt}\n")
+    stack = yaml_stack(h, gh, renew_before=600, source=source)
+    assert stack.get_config("github-app-token:appId").value == str(gh.app_id)
+    assert not (source / "Pulumi.dev.yaml").read_text().count("appId")
+
+
+def test_several_apps_through_explicit_providers(gh, h: Harness) -> None:
+    """examples/yaml-several-apps: two `pulumi:providers:github-app-token`, three tokens."""
+    release = gh.add_app("Release Bot")
+    release_installation = gh.add_installation(gh.account, repositories=["infra"],
+                                               app_id=release.app_id)
+    work = copy_project(REPO / "examples" / "yaml-several-apps", h.tmp / "several",
+                        plugin_dir=h.tmp / "bin")
+    stack = h.local(work)
+    for name, value, secret in (
+            ("readerAppId", str(gh.app_id), False),
+            ("readerPrivateKey", gh.private_key_pem, True),
+            ("releaseAppId", str(release.app_id), False),
+            ("releasePrivateKey", release.private_key_pem, True),
+            ("baseUrl", gh.base_url, False)):
+        stack.set_config(name, auto.ConfigValue(value, secret=secret))
+    assert h.up(stack).summary.result == "succeeded"
+    outputs = stack.outputs()
+    assert outputs["orgReaderInstallationId"].value == gh.installation_id
+    assert outputs["userReaderInstallationId"].value == gh.user_installation_id
+    assert outputs["releaseInstallationId"].value == release_installation
+    assert outputs["releaseToken"].secret
+    minted = live(stack)
+    assert set(minted) == {"orgReader", "userReader", "release"}
+    assert all(gh.token_state(t) == "live" for t in minted.values())
+    stack.destroy(color="never")
+    assert all(gh.token_state(t) == "revoked" for t in minted.values())
+    assert "from $PATH" not in "\n".join(h.output)
+    for blob in ("\n".join(h.output), h.raw_state(), plugin_stderr(h)):
+        assert_no_secret(blob, gh.private_key_pem, release.private_key_pem, *minted.values())

@@ -11,15 +11,17 @@
 #   eval "$(tools/pulumi-offline/pulumi-cli.sh)"    # stdout: only `export NAME=value` lines
 #   tools/pulumi-offline/pulumi-cli.sh --print-bin  # stdout: only the bin dir
 #
-# Progress and errors go to stderr.  Environment knobs:
+# Progress and errors go to stderr; a warm run prints nothing there.  A build
+# prints a progress line at least every 20 s (tools/progress.sh).  Knobs:
 #   PULUMI_CLI_CACHE   cache root (default: <repo>/.cache/pulumi-cli); binaries
 #                      land in $PULUMI_CLI_CACHE/<version>/bin
 #   PULUMI_PYTHON      python used by the dynamic-provider launcher and to run
 #                      the fallback language host (default: <repo>/.venv/bin/python;
 #                      programs themselves run with their Pulumi.yaml virtualenv)
 #   PULUMI_CLI_FORCE_BUILD=1  ignore a pulumi found on PATH, use/build the cache
-#   PULUMI_LANGUAGE_PYTHON_VERSION  pseudo-version of the Python language host
-#                      module to build (see below; empty: skip it)
+#   PULUMI_LANGUAGE_PYTHON_VERSION  pseudo-version of upstream's Python language
+#                      host module to build instead of our fallback (see below;
+#                      default empty: the fallback, tools/pulumi-offline/pulumi_language_python.py)
 #   PULUMI_CLI_RETRY=1 retry a language host version that failed before
 #   PULUMI_LANGUAGE_YAML_VERSION  pulumi-yaml version whose pulumi-language-yaml
 #                      is built (default below; empty: skip it)
@@ -30,7 +32,7 @@ PULUMI_BUILD_VERSION="v3.274.1"   # the version built from Go modules otherwise
 # pulumi-language-python has no tags of its own: it is required at the
 # pseudo-version of the commit that the pulumi/pulumi tag v3.274.1 points at.
 # Form: v3.0.0-20261105124506-<first 12 hex of that commit>; empty: not known
-# (then the language host is skipped with a note).  Overridable from the env.
+# offline, so our fallback host serves.  Overridable from the env.
 PULUMI_LANGUAGE_PYTHON_VERSION="${PULUMI_LANGUAGE_PYTHON_VERSION-}"
 # pulumi-language-yaml pins its own pulumi (v3.206.0 for v1.25.0) and does not
 # compile against the CLI's, so it is built in a module of its own.
@@ -64,6 +66,7 @@ esac
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$TOOLS_DIR/../.." && pwd -P)"
+PROGRESS="$REPO_ROOT/tools/progress.sh"
 
 abspath() { # absolute form of a (possibly not yet existing) path
     case "$1" in
@@ -112,14 +115,14 @@ default_python() {
 }
 
 # install_generated TMP TARGET: make TMP executable and move it over TARGET,
-# unless TARGET already has that content.
+# unless TARGET already has that content (then fail, so callers stay quiet).
 install_generated() {
     chmod 0755 "$1"
     if [ -f "$2" ] && cmp -s "$1" "$2"; then
         rm -f "$1"
-    else
-        mv -f "$1" "$2"
+        return 1
     fi
+    mv -f "$1" "$2"
 }
 
 # --- the dynamic-provider launcher ------------------------------------------
@@ -150,7 +153,7 @@ write_launcher() {
 exec "\$PYTHON" -u -m pulumi.dynamic "\$@"
 EOF
     } >"$tmp"
-    install_generated "$tmp" "$target"
+    install_generated "$tmp" "$target" || true
 }
 
 # --- the fallback Python language host ----------------------------------------
@@ -185,9 +188,9 @@ ensure_fallback_langhost() {
 exec "\$PYTHON" -u "$host" "\$@"
 EOF
     } >"$tmp"
-    install_generated "$tmp" "$target"
+    install_generated "$tmp" "$target" || return 0   # unchanged: nothing to say
     rm -f "$BIN_DIR/.pulumi-language-python.version"  # the stamp is for a Go build
-    log "pulumi-language-python: using the minimal fallback (tools/pulumi-offline/pulumi_language_python.py)"
+    log "installed pulumi-language-python: the fallback host (tools/pulumi-offline/pulumi_language_python.py)"
 }
 
 # Drop our wrapper when it would shadow a real host found elsewhere on PATH.
@@ -227,7 +230,7 @@ copy_module_replaces() {
         read -r new newver _ <<<"$rhs" || true
         [ -n "${newver:-}" ] || continue     # path replacement: skip
         read -r old oldver _ <<<"$lhs" || true
-        log "  replace ${old}${oldver:+@$oldver} => $new@$newver"
+        printf '+ replace %s => %s\n' "${old}${oldver:+@$oldver}" "$new@$newver"  # to the log
         go mod edit -replace="${old}${oldver:+@$oldver}=$new@$newver"
     done
 }
@@ -240,24 +243,34 @@ build_tool() {
     local name="$1" package="$2" modver="$3" ldflags="$4"
     shift 4
     local dir="$BUILD_ROOT/$name"
-    log "building $name from $modver (log: $dir/build.log)"
+    log "building $name from $modver (a first build takes minutes; log: $dir/build.log)"
     rm -rf "$dir"
     mkdir -p "$dir"
     (
         cd "$dir"
         export GOWORK=off
-        exec 3>&2 >"$dir/build.log" 2>&1   # go's chatter to the log; `log` to both
+        exec 3>&2 >>"$dir/build.log" 2>&1   # go's chatter to the log; `log` to both
         log() { printf 'pulumi-cli: %s\n' "$*" >&3; printf 'pulumi-cli: %s\n' "$*"; }
         run() { printf '+ %s\n' "$*"; "$@"; }
+        # A step that may take minutes: a line on the terminal every 20 s saying how far.
+        long() { # long UNIT LOG [TOTAL] -- COMMAND...: tools/progress.sh
+            "$PROGRESS" "pulumi-cli: building $name" "$@" 2>&3
+        }
         run go mod init "local.invalid/build-$name"
         gomod="$(module_field GoMod "$modver")" && [ -n "$gomod" ] ||
             { log "cannot download $modver from the Go module proxy"; exit 1; }
         copy_module_replaces "$gomod"
         run go mod edit -require="$modver" "$@"
-        run go get -tool "$package@${modver#*@}"
-        run go mod tidy
-        run go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" \
-            -o "$BIN_DIR/.$name.tmp" "$package"
+        PROGRESS_PATTERN='^go: downloading' long "modules downloaded" "$dir/build.log" -- \
+            go get -tool "$package@${modver#*@}"
+        PROGRESS_PATTERN='^go: downloading' long "modules downloaded" "$dir/build.log" -- \
+            go mod tidy
+        flags=(-trimpath -buildvcs=false -ldflags "-s -w $ldflags")
+        # The packages the build cache lacks; `go build -v` names each as it compiles it.
+        total="$(go list "${flags[@]}" -deps -f '{{if .Stale}}{{.StaleReason}}{{end}}' \
+            "$package" | grep -vc '^not installed but available in build cache$' || true)"
+        long "packages compiled (then one link)" "$dir/build.log" "$total" -- \
+            go build -v "${flags[@]}" -o "$BIN_DIR/.$name.tmp" "$package"
         mv -f "$BIN_DIR/.$name.tmp" "$BIN_DIR/$name"
     ) || {
         log "building $name failed; last lines of $dir/build.log:"
@@ -298,12 +311,8 @@ ensure_language_host() {
     local stamp="$BIN_DIR/.pulumi-language-python.version"
     local failed="$BIN_DIR/.pulumi-language-python.unavailable"
     local exec_shim start=$SECONDS
-    if [ -z "$version" ]; then
-        upstream_langhost_in_bin && return 0   # built earlier: keep using it
-        log "NOTE: upstream pulumi-language-python not built (its pseudo-version is unknown;"
-        log "      set PULUMI_LANGUAGE_PYTHON_VERSION)"
-        return 0
-    fi
+    # Unset (the default): the fallback host serves; CONTRIBUTING.md says when to set it.
+    [ -n "$version" ] || return 0
     if upstream_langhost_in_bin && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
         return 0
     fi
