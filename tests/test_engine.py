@@ -18,8 +18,11 @@ from pulumi.runtime.proto import provider_pb2
 
 from github_app_token import InstallationTokenProvider
 
+from .support.buggy import BUG, BuggyTokenProvider
 from .support.dynamic_server import Server, plain, struct
 from .support.ledger import assert_ledger
+from .support.pasted import pasted
+from .support.paths import REPO
 from .support.secrets import assert_no_secret
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/github:InstallationToken::ci"
@@ -102,6 +105,16 @@ def test_check_failures_name_properties(gh, server: Server) -> None:
     assert "repositories[0]" in failures
 
 
+def test_a_pasted_secret_fails_without_a_property_to_print(gh, server: Server) -> None:
+    secret = pasted()
+    checked = check(server, inputs(gh, installation_id=None, owner=secret.token,
+                                   repository=secret.jwt, base_url=secret.key))
+    assert {f.property for f in checked.failures} == {"", "installation_id"}
+    assert sorted(f.reason.split(":")[0] for f in checked.failures if not f.property) == [
+        "base_url", "owner", "repository"]
+    assert_no_secret(checked.SerializeToString(), *secret.all)
+
+
 def test_preview_with_unknown_inputs(gh, server: Server) -> None:
     checked = check(server, inputs(gh), unknown=("installation_id",))
     assert list(checked.failures) == []
@@ -128,3 +141,39 @@ def test_serialized_provider_is_small_and_holds_no_key(gh) -> None:
     assert len(raw) < 1024, len(raw)
     assert b"github_app_token.provider" in raw, "pickled by reference"
     assert_no_secret(raw, gh.private_key_pem)
+
+
+def failed_details(call: Any, request: Any) -> str:
+    with pytest.raises(grpc.RpcError) as info:
+        call(request)
+    return info.value.details()
+
+
+def test_our_errors_reach_the_engine_as_their_message(gh, server: Server) -> None:
+    # Pulumi's server answers a failed hook with `traceback.format_exc()`; ours read as ours.
+    wrong = check(server, inputs(gh, installation_id=999999)).inputs
+    details = failed_details(server.stub.Create, provider_pb2.CreateRequest(
+        urn=URN, properties=wrong))
+    assert details.startswith("GitHub answered 404 to POST /app/installations/")
+    assert "check installation_id" in details and "Traceback" not in details
+
+    created = server.stub.Create(provider_pb2.CreateRequest(
+        urn=URN, properties=check(server, inputs(gh)).inputs))
+    gh.inject("error", count=5, status=403, path="/installation/token")
+    details = failed_details(server.stub.Delete, provider_pb2.DeleteRequest(
+        id=created.id, urn=URN, properties=created.properties))
+    assert details.startswith("could not revoke the installation token")
+    assert "\n" not in details and "Traceback" not in details
+
+
+def test_an_unexpected_exception_keeps_its_traceback(gh, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)  # the server imports the buggy provider from tests.support
+    srv = Server(tmp_path)
+    try:
+        props = inputs(gh, __provider=serialize_provider(BuggyTokenProvider()))
+        details = failed_details(srv.stub.Create, provider_pb2.CreateRequest(
+            urn=URN, properties=check(srv, props).inputs))
+    finally:
+        srv.close()
+    assert details.startswith("Traceback (most recent call last):")
+    assert f"ZeroDivisionError: {BUG}" in details and "buggy.py" in details

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -26,6 +27,9 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from github_app_token.plugin.schema import render
 
+from .support.buggy import BUG
+from .support.pasted import pasted
+from .support.paths import REPO
 from .support.secrets import assert_no_secret
 
 TYPE = "github-app-token:index:InstallationToken"
@@ -66,12 +70,12 @@ class Plugin:
     """The installed plugin executable, serving on a loopback port."""
 
     def __init__(self, tmp_path: Path, env: dict[str, str] | None = None,
-                 engine: str = "127.0.0.1:1") -> None:
+                 engine: str = "127.0.0.1:1", command: tuple[str, ...] = (str(EXE),)) -> None:
         self.stderr_path = tmp_path / "plugin.stderr"
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
         clean = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
         self.process = subprocess.Popen(
-            [str(EXE), engine], stdout=subprocess.PIPE, stderr=self._stderr,
+            [*command, engine], stdout=subprocess.PIPE, stderr=self._stderr,
             env={**clean, **(env or {})},
         )
         port = int(self.process.stdout.readline())
@@ -316,3 +320,103 @@ def test_invoke_get_installation(gh, plugin: Plugin) -> None:
     neither = plugin.call("Invoke", provider_pb2.InvokeRequest(tok=tok, args=wire({})))
     assert [f.property for f in neither.failures] == ["installationId"]
     assert_no_secret(b"".join(plugin.seen), gh.private_key_pem)
+
+
+BUGGY = (sys.executable, "-m", "tests.support.buggy")
+"""The plugin with a bug in the core: an unexpected exception where a token is minted."""
+
+
+def failed_details(plugin: Plugin, method: str, request: Any) -> str:
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.call(method, request)
+    return caught.value.details()
+
+
+def assert_ours_alone(details: str) -> None:
+    """Our message and nothing of the server's: no `Unexpected <class ...>`, no stack."""
+    assert not details.startswith("Unexpected") and "File \"" not in details
+    assert "\n" not in details
+
+
+def test_our_errors_reach_the_engine_as_their_message(gh, plugin: Plugin) -> None:
+    plugin.configure(app(gh))
+    wrong = plugin.check(scope(gh, installationId=999999)).inputs
+    details = failed_details(plugin, "Create", provider_pb2.CreateRequest(urn=URN,
+                                                                          properties=wrong))
+    assert details.startswith("GitHub answered 404 to POST /app/installations/")
+    assert "check installationId" in details
+    assert_ours_alone(details)
+
+    created = plugin.call("Create", provider_pb2.CreateRequest(
+        urn=URN, properties=plugin.check(scope(gh)).inputs))
+    gh.inject("error", count=5, status=403, path="/installation/token")
+    details = failed_details(plugin, "Delete", provider_pb2.DeleteRequest(
+        id=created.id, urn=URN, properties=created.properties))
+    assert details.startswith("could not revoke the installation token")
+    assert_ours_alone(details)
+
+    details = failed_details(plugin, "Invoke", provider_pb2.InvokeRequest(
+        tok="github-app-token:index:getInstallation", args=wire({"owner": "nobody"})))
+    assert details.startswith("GitHub answered 404")
+    assert_ours_alone(details)
+
+
+def test_a_configuration_error_reads_as_its_message(tmp_path: Path) -> None:
+    plugin = Plugin(tmp_path, env={"GITHUB_APP_PEM_FILE": str(tmp_path / "missing.pem")})
+    try:
+        details = failed_details(plugin, "Configure", provider_pb2.ConfigureRequest(
+            args=wire({"appId": 1}), acceptSecrets=True, acceptResources=True))
+    finally:
+        plugin.close()
+    assert details.startswith("privateKey: GITHUB_APP_PEM_FILE is neither PEM text")
+    assert_ours_alone(details)
+
+
+def test_an_unexpected_exception_keeps_its_stack(gh, tmp_path: Path) -> None:
+    plugin = Plugin(tmp_path, env={"PYTHONPATH": str(REPO)}, command=BUGGY)
+    try:
+        plugin.configure(app(gh))
+        details = failed_details(plugin, "Create", provider_pb2.CreateRequest(
+            urn=URN, properties=plugin.check(scope(gh)).inputs))
+    finally:
+        plugin.close()
+    assert details.startswith(f"Unexpected <class 'Exception'>: {BUG}:")
+    assert 'File "' in details and "plugin/provider.py" in details
+
+
+def test_version() -> None:
+    from github_app_token.version import __version__
+
+    done = subprocess.run([str(EXE), "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{__version__}\n", "")
+
+
+def test_the_engines_sigint_ends_the_plugin_quietly(tmp_path: Path) -> None:
+    plugin = Plugin(tmp_path)
+    plugin.channel.close()
+    plugin.process.send_signal(signal.SIGINT)  # as the engine ends a plugin (then SIGKILL)
+    assert plugin.process.wait(30) == 0
+    plugin._stderr.close()
+    assert plugin.stderr_path.read_bytes() == b""
+
+
+def test_a_pasted_secret_fails_without_a_property_to_print(gh, plugin: Plugin) -> None:
+    # The engine prints a failing property's value beside our reason: with no property, none.
+    secret = pasted()
+    plugin.configure(app(gh))
+    checked = plugin.check({"owner": secret.token, "repository": secret.jwt,
+                            "permissions": {"contens": "read"}})
+    failures = [(f.property, f.reason) for f in checked.failures]
+    assert sorted(prop for prop, _ in failures) == ["", "", "installationId", "permissions"]
+    hidden = sorted(reason for prop, reason in failures if not prop)
+    assert [reason.split(":")[0] for reason in hidden] == ["owner", "repository"]
+    assert all("looks like a key, JWT or token" in reason for reason in hidden)
+
+    config = plugin.call("CheckConfig", provider_pb2.CheckRequest(
+        urn="urn:pulumi:dev::proj::pulumi:providers:github-app-token::default",
+        olds=wire({}), news=wire(app(gh, baseUrl=secret.key))))
+    [(prop, reason)] = [(f.property, f.reason) for f in config.failures]
+    assert prop == "" and reason.startswith("baseUrl: ")
+    assert "pulumi config set github-app-token:baseUrl" in reason
+    reasons = [f.reason for f in [*checked.failures, *config.failures]]
+    assert_no_secret("\n".join(reasons), *secret.all)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import sys
+import traceback
+import types
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
 from github_app_emulator.faults import MALFORMED
@@ -20,6 +25,7 @@ from github_app_token.errors import (
 )
 
 from .support.ledger import assert_ledger
+from .support.pasted import pasted
 from .support.secrets import assert_no_secret, new_rsa_pem
 
 PROVIDER = InstallationTokenProvider()
@@ -75,6 +81,67 @@ def test_check_reports_failures_by_property(gh) -> None:
                                  "installation_id": 1, "permissions": {"workflows": "read"}})
     props = {f.property for f in result.failures}
     assert props == {"app_id", "private_key", "permissions"}
+
+
+def test_a_pasted_secret_is_reported_without_its_property(gh) -> None:
+    # The engine prints a failing property's value: a failure with no property prints none.
+    secret = pasted()
+    result = PROVIDER.check({}, {"app_id": gh.app_id, "private_key": gh.private_key_pem,
+                                 "owner": secret.token, "repository": secret.jwt,
+                                 "base_url": secret.key, "permissions": {"contens": "read"}})
+    by_property = {f.property: f.reason for f in result.failures if f.property}
+    hidden = [f.reason for f in result.failures if not f.property]
+    assert set(by_property) == {"installation_id", "permissions"}  # values nothing like secrets
+    assert sorted(reason.split(":")[0] for reason in hidden) == ["base_url", "owner",
+                                                                 "repository"]
+    assert all("looks like a key, JWT or token" in reason for reason in hidden)
+    assert_no_secret(repr(result.failures), *secret.all)
+
+
+def configure(provider: InstallationTokenProvider) -> None:
+    provider.configure(ConfigureRequest(config=Config(raw_config={}, project_name="p")))
+
+
+def dynamic_server(name: str = "pulumi.dynamic.__main__", **attrs: Any) -> types.ModuleType:
+    """A module shaped like `python -m pulumi.dynamic`'s `__main__`, as far as our seam looks."""
+    server = types.ModuleType("__main__")
+    server.__spec__ = importlib.machinery.ModuleSpec(name, None)
+    server.traceback = traceback
+    server._abort_with_traceback = lambda fn: fn
+    vars(server).update(attrs)
+    return server
+
+
+def formatted(server: types.ModuleType, err: Exception) -> str:
+    try:
+        raise err
+    except Exception:
+        return server.traceback.format_exc()
+
+
+def test_the_dynamic_server_answers_our_errors_with_their_message(monkeypatch) -> None:
+    server = dynamic_server()
+    monkeypatch.setitem(sys.modules, "__main__", server)
+    configure(InstallationTokenProvider())
+    ours = RevokeError(456, "2030-01-01T00:00:00Z", "GitHub answered 500")
+    assert formatted(server, ours) == str(ours)
+    bug = formatted(server, ZeroDivisionError("a bug"))
+    assert bug.startswith("Traceback (most recent call last):")
+    assert bug.endswith("ZeroDivisionError: a bug\n")
+    assert server.traceback.format_list is traceback.format_list  # the rest is the module's
+
+
+@pytest.mark.parametrize("server", [
+    dynamic_server(name="some.other.program"),
+    dynamic_server(_abort_with_traceback=None),  # Pulumi renamed or dropped its wrapper
+    dynamic_server(traceback=None),  # it formats errors some other way
+    types.ModuleType("__main__"),  # a Python program, pytest, anything else
+], ids=["other-program", "no-wrapper", "no-traceback", "bare"])
+def test_anywhere_else_the_seam_changes_nothing(monkeypatch, server) -> None:
+    before = dict(vars(server))
+    monkeypatch.setitem(sys.modules, "__main__", server)
+    configure(InstallationTokenProvider())
+    assert vars(server) == before
 
 
 def test_check_lets_unknowns_through(gh) -> None:

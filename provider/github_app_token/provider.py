@@ -10,6 +10,9 @@ state: keep it.
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -26,7 +29,9 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 from . import lifecycle
+from .errors import GitHubAppTokenError
 from .inputs import check_inputs, parse_inputs
+from .secret_shape import HIDDEN, secret_shaped
 
 _PROVIDER_KEY = "__provider"
 _KEY = "private_key"
@@ -51,6 +56,51 @@ def _state(props: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
 
 
+def _failure(prop: str, reason: str, props: Mapping[str, Any]) -> CheckFailure:
+    """A check failure. The engine prints the failing property's value beside our reason, so
+    a secret-shaped one is reported without its property, which the reason names instead."""
+    if secret_shaped(props.get(prop.split("[")[0])):
+        return CheckFailure("", f"{prop}: {reason} ({HIDDEN})")
+    return CheckFailure(prop, reason)
+
+
+class _OurErrorsAsMessages:
+    """The `traceback` module as Pulumi's dynamic-provider server sees it, once we are loaded.
+
+    The server answers every failed hook with `traceback.format_exc()`, so a wrong installation
+    id read like a crash. Our errors (the GitHubAppTokenError tree) are expected and their
+    message says what to do: they are answered with that message alone. Anything else is a bug
+    and keeps its traceback, for the report.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
+
+    @staticmethod
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        err = sys.exc_info()[1]
+        if isinstance(err, GitHubAppTokenError):
+            return str(err)
+        return traceback.format_exc(limit, chain)
+
+
+def _present_our_errors_in_the_server() -> None:
+    """Install `_OurErrorsAsMessages` in the server module, if this process is that server.
+
+    The server (`python -m pulumi.dynamic`) belongs to the user's Pulumi install, and it is
+    started before our code is unpickled into it: its handlers are bound already, but they
+    look `traceback` up in their module at each failure. That one name is the seam. Should a
+    Pulumi release change the server so it no longer fits, nothing is changed and Pulumi's
+    own traceback is shown, as before.
+    """
+    server = sys.modules.get("__main__")
+    spec = getattr(server, "__spec__", None)
+    if (getattr(spec, "name", None) == "pulumi.dynamic.__main__"
+            and callable(getattr(server, "_abort_with_traceback", None))
+            and getattr(server, "traceback", None) is traceback):
+        server.traceback = _OurErrorsAsMessages()
+
+
 class InstallationTokenProvider(ResourceProvider):
     """Mints, renews, verifies and revokes one GitHub App installation access token."""
 
@@ -61,6 +111,7 @@ class InstallationTokenProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         # Only in the provider process, after unpickling: never pickled, never in state.
+        _present_our_errors_in_the_server()
         self._stack_key = req.config.get(CONFIG_KEY)
         core = logging.getLogger("github_app_token")
         if not any(isinstance(handler, _EngineWarnings) for handler in core.handlers):
@@ -79,7 +130,7 @@ class InstallationTokenProvider(ResourceProvider):
         if props.get(_KEY) is None:
             # A key from stack config stays there: checked inputs are stored in state.
             inputs.pop(_KEY, None)
-        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in problems])
+        return CheckResult(inputs, [_failure(prop, reason, props) for prop, reason in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         news = self._with_key(news)

@@ -10,12 +10,12 @@ import sys
 
 
 def main() -> None:
-    """The plugin executable: serve the provider over gRPC and print the port, as Pulumi asks."""
-    from pulumi.provider.experimental.server import main as serve
-
+    """The plugin executable: serve the provider over gRPC and print the port, as Pulumi asks;
+    `--version` prints the version."""
     from ..version import __version__
     from .diagnostics import forward_warnings
     from .provider import InstallationTokenPlugin
+    from .server import serve
 
     forward_warnings(sys.argv)
     serve(sys.argv, __version__, InstallationTokenPlugin())

@@ -1,12 +1,14 @@
 """The plugin face: Pulumi's provider protocol over the same core as the dynamic resource.
 
 Each hook translates names (camelCase <-> snake_case), adds the provider's app and key, and
-calls the core; blocking calls run in a worker thread so the gRPC loop stays responsive.
+calls the core; blocking calls run in a worker thread so the gRPC loop stays responsive. Our
+errors propagate as they are: the server (`server.py`) answers them with their message.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi.provider.experimental.provider import (
@@ -36,6 +38,7 @@ from pulumi.provider.experimental.provider import (
 from .. import lifecycle
 from ..errors import ConfigError, GitHubAppTokenError
 from ..inputs import check_inputs, parse_inputs
+from ..secret_shape import HIDDEN, secret_shaped
 from . import config as settings
 from .schema import GET_INSTALLATION, SCHEMA_PATH
 from .wire import from_wire, is_unknown, to_wire, wire_name, wire_text
@@ -51,11 +54,21 @@ _OUTPUT_ONLY = {"expires_at", "private_key"}
 
 
 class PluginError(GitHubAppTokenError):
-    """A core error re-spelled with this face's property names."""
+    """A failure of this face itself: an import refused, an unknown function."""
 
 
-def _failures(problems: list[tuple[str, str]]) -> list[CheckFailure]:
-    return [CheckFailure(wire_name(prop), _reason(prop, reason)) for prop, reason in problems]
+def _failures(problems: list[tuple[str, str]], values: Mapping[str, Any]) -> list[CheckFailure]:
+    """Check failures in this face's names. The engine prints the failing property's value
+    (from `values`, as the program gave it) beside our reason, so a secret-shaped one is
+    reported without its property, which the reason names instead."""
+    failures = []
+    for prop, reason in problems:
+        if secret_shaped(values.get(prop.split("[")[0])):
+            failures.append(CheckFailure("", f"{wire_name(prop)}: {_reason(prop, reason)} "
+                                             f"({HIDDEN})"))
+        else:
+            failures.append(CheckFailure(wire_name(prop), _reason(prop, reason)))
+    return failures
 
 
 def _reason(prop: str, reason: str) -> str:
@@ -74,11 +87,8 @@ def _kind(name: str, olds: dict[str, Any], news: dict[str, Any], replace: bool) 
 
 
 async def _run(fn: Any, *args: Any) -> Any:
-    """`fn(*args)` in a worker thread, its errors spelled with camelCase names."""
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except GitHubAppTokenError as err:
-        raise PluginError(wire_text(str(err))) from None
+    """`fn(*args)` in a worker thread."""
+    return await asyncio.to_thread(fn, *args)
 
 
 class InstallationTokenPlugin(Provider):
@@ -109,7 +119,7 @@ class InstallationTokenPlugin(Provider):
             found = settings.problems(settings.from_settings(args, {}))
         except ConfigError as err:
             found = [(err.property, err.reason)]
-        return CheckResponse(inputs=news, failures=_failures(found))
+        return CheckResponse(inputs=news, failures=_failures(found, args))
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         args, _ = from_wire(request.args)
@@ -121,7 +131,7 @@ class InstallationTokenPlugin(Provider):
         news, secret = from_wire(request.new_inputs)
         inputs, problems = check_inputs(self._with_app(news), is_unknown)
         inputs.pop("private_key", None)
-        return CheckResponse(inputs=to_wire(inputs, secret), failures=_failures(problems))
+        return CheckResponse(inputs=to_wire(inputs, secret), failures=_failures(problems, news))
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         olds, _ = from_wire(request.old_state)
@@ -166,6 +176,6 @@ class InstallationTokenPlugin(Provider):
         props = self._with_app({name: args.get(name) for name in SELECTORS})
         _, problems = check_inputs(props)
         if problems:
-            return InvokeResponse(failures=_failures(problems))
+            return InvokeResponse(failures=_failures(problems, args))
         found = await _run(lifecycle.lookup, parse_inputs(props))
         return InvokeResponse(return_value=to_wire(found))
