@@ -4,12 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup cli demo test lint bench
+.PHONY: setup cli demo test lint bench sdk dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,dist]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -25,8 +25,18 @@ demo: cli
 lint: setup
 	$(VENV)/bin/ruff check .   # every tracked room; git-ignored caches are skipped
 
-test: cli lint
-	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 $(VENV)/bin/python -m pytest
+# The SDKs in sdk/, regenerated from the plugin's schema (tests/test_sdks.py keeps them in sync).
+sdk: setup
+	$(VENV)/bin/python -m github_app_token.plugin.schema > provider/github_app_token/plugin/schema.json
+	"$$(tools/sdkgen/build.sh)" generate -schema provider/github_app_token/plugin/schema.json -out sdk
+	cd sdk/go && GOWORK=off go mod tidy
+
+# Every release artifact into dist/ (docs/releasing.md); the tests of tests/dist/ use them.
+dist: setup
+	tools/dist.sh
+
+test: cli lint dist
+	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_DIST=1 $(VENV)/bin/python -m pytest
 
 bench: cli
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)

@@ -18,6 +18,12 @@ PACKAGE = "github-app-token"
 RESOURCE = f"{PACKAGE}:index:InstallationToken"
 GET_INSTALLATION = f"{PACKAGE}:index:getInstallation"
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
+# Where the project lives once public; every SDK's name is derived from it.
+HOME = "github.com/pulumi-github-app-token/pulumi-github-app-token"
+GO_MODULE = f"{HOME}/sdk/go"
+# On PyPI `pulumi-github-app-token` is this project itself (the dynamic resource and the
+# plugin), so the generated Python SDK takes a name that normalises to something else.
+PYTHON_SDK = "pulumi_github_app_token_sdk"
 PERMISSIONS = {"type": "object", "additionalProperties": STRING}
 
 _ENV_NOTE = {
@@ -75,6 +81,19 @@ def _get_installation() -> dict[str, Any]:
     }
 
 
+def _languages() -> dict[str, Any]:
+    """Each SDK's name. Versions come from the schema's (respectSchemaVersion)."""
+    return {
+        "csharp": {"rootNamespace": "GitHubAppToken", "namespaces": {PACKAGE: "Tokens"},
+                   "respectSchemaVersion": True},
+        "go": {"importBasePath": f"{GO_MODULE}/githubapptoken", "modulePath": GO_MODULE,
+               "respectSchemaVersion": True},
+        "nodejs": {"packageName": "pulumi-github-app-token", "respectSchemaVersion": True},
+        "python": {"packageName": PYTHON_SDK, "pyproject": {"enabled": True},
+                   "respectSchemaVersion": True},
+    }
+
+
 def build_schema() -> dict[str, Any]:
     config = _config()
     return {
@@ -85,6 +104,13 @@ def build_schema() -> dict[str, Any]:
                        "scoped, renewed before they expire, revoked on destroy, always secret.",
         "keywords": ["github", "github-app", "token", "category/utility"],
         "license": "Apache-2.0",
+        "homepage": f"https://{HOME}",
+        "repository": f"https://{HOME}",
+        "publisher": "pulumi-github-app-token",
+        # The engine fetches pulumi-resource-<package>-v<version>-<os>-<arch>.tar.gz from the
+        # GitHub release v<version> of this repository (docs/releasing.md publishes it there).
+        "pluginDownloadURL": f"github://api.{HOME}",
+        "language": _languages(),
         "config": {"variables": config},
         "provider": {
             "description": "The GitHub App that mints the tokens; set once per provider.",
