@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .projects import copy_project
 
 pytestmark = pytest.mark.e2e
 TYPE = "github-app-token:index:InstallationToken"
+PLUGIN = Path(sys.executable).with_name("pulumi-resource-github-app-token")  # test_errors uses it
 
 
 @pytest.fixture
