@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup cli demo test lint bench sdk dist
+.PHONY: setup cli demo test lint bench sdk dist stress-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,16 @@ sdk: setup
 dist: setup
 	tools/dist.sh
 
+PYTEST := REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_DIST=1 $(VENV)/bin/python -m pytest
+
 test: cli lint dist
-	eval "$$($(PULUMI_CLI))" && REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_DIST=1 $(VENV)/bin/python -m pytest
+	eval "$$($(PULUMI_CLI))" && $(PYTEST)
+
+# Not CI: `make test`'s pytest N times (default 10) under a 2-core load; prints the pass count.
+# PYTEST_ARGS narrows it, e.g. `make stress-test N=1 PYTEST_ARGS=tests/test_deadline.py`.
+N ?= 10
+stress-test: cli lint dist
+	eval "$$($(PULUMI_CLI))" && tools/stress-test.sh $(N) env $(PYTEST) $(PYTEST_ARGS)
 
 bench: cli
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)

@@ -22,6 +22,7 @@ from github_app_token.errors import (
 from github_app_token.retry import policy
 from github_app_token.transport import Transport
 
+from .support.hostile import SLACK, eventually
 from .support.net import Relay, Scripted
 from .support.secrets import assert_no_secret
 
@@ -212,30 +213,39 @@ def test_persistent_server_errors_fail_clearly(gh) -> None:
     assert len(gh.requests) == 5, "one try and four retries"
 
 
-def test_a_mint_answered_with_5xx_is_never_repeated(gh) -> None:
-    gh.inject("error", count=1, status=502)
+def test_a_mint_answered_with_500_is_never_repeated(gh) -> None:
+    gh.inject("error", count=1, status=500)
     with pytest.raises(ApiError) as info:
         app(gh).create_token(gh.installation_id)
-    assert info.value.status == 502 and "not repeated" in str(info.value)
+    assert info.value.status == 500 and "not sent again" in str(info.value)
+    assert "after retries" not in str(info.value)
     assert len(posts(gh)) == 1
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_answer_on_the_mint_is_retried(gh, status: int) -> None:
+    gh.inject("error", count=2, status=status)
+    token = app(gh).create_token(gh.installation_id)
+    assert [r.status for r in posts(gh)] == [status, status, 201]
+    assert gh.live_tokens() == [token.token]
 
 
 def test_a_mint_cut_off_by_a_reset_is_never_repeated(gh) -> None:
     gh.inject("reset", count=1)
     with pytest.raises(TransportError) as info:
         app(gh).create_token(gh.installation_id)
-    assert "may have reached GitHub" in str(info.value)
+    assert info.value.sent and "may have reached GitHub" in str(info.value)
     assert len(gh.requests) <= 1
     assert gh.live_tokens() == []
 
 
 def test_a_mint_that_timed_out_reading_is_never_repeated(gh) -> None:
-    gh.inject("delay", count=1, delay=1.0)
+    gh.inject("delay", count=1, delay=1.0)  # a repeated POST would be answered at once: a 201
     started = time.monotonic()
     with pytest.raises(DeadlineError):
         app(gh, timeout=0.5).create_token(gh.installation_id)
-    assert time.monotonic() - started < 0.9
-    time.sleep(0.7)  # let the emulator finish the delayed mint
+    assert time.monotonic() - started < 0.5 + SLACK
+    eventually(lambda: posts(gh))  # the emulator logs the delayed mint when it answers
     assert len(posts(gh)) == 1, "one POST reached the server, and only one"
 
 
@@ -270,8 +280,12 @@ def test_a_slow_server_fails_within_the_deadline(gh) -> None:
     with pytest.raises(DeadlineError) as info:
         app(gh, timeout=0.6).get_installation(gh.installation_id)
     elapsed = time.monotonic() - started
-    assert elapsed < 0.9, elapsed
-    assert "0.6 s deadline" in str(info.value) and "GITHUB_APP_TOKEN_TIMEOUT" in str(info.value)
+    assert elapsed < 0.6 + SLACK, elapsed
+    text = str(info.value)
+    assert "did not finish within its deadline (GITHUB_APP_TOKEN_TIMEOUT)" in text
+    assert "the server at base_url accepted the request but had not answered" in text
+    assert "raise GITHUB_APP_TOKEN_TIMEOUT only if that server is known to answer slowly" in text
+    assert "127.0.0.1" not in text
 
 
 @pytest.mark.parametrize("status", [403, 429])
@@ -296,17 +310,17 @@ def test_a_rate_limit_longer_than_the_deadline_fails_at_once(gh) -> None:
     started = time.monotonic()
     with pytest.raises(RateLimitError, match="wait 600 s") as info:
         app(gh).create_token(gh.installation_id)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 20 / 2, "not waited: that would reach the deadline"
     assert "deadline" in str(info.value)
     assert len(posts(gh)) == 1
 
 
 def test_a_rate_limit_that_fits_only_partly_fails_at_once(gh) -> None:
-    gh.inject("secondary", count=1, retry_after=2)
+    gh.inject("secondary", count=1, retry_after=5)
     started = time.monotonic()
-    with pytest.raises(RateLimitError, match="more than the 1 s left"):
-        app(gh, timeout=1.5).create_token(gh.installation_id)
-    assert time.monotonic() - started < 1
+    with pytest.raises(RateLimitError, match=r"more than the \d s left"):
+        app(gh, timeout=3).create_token(gh.installation_id)
+    assert time.monotonic() - started < 3, "not waited: that would outlast the deadline"
 
 
 def test_a_plain_403_is_not_retried(gh) -> None:
@@ -374,7 +388,7 @@ def test_a_mint_that_never_connected_says_nothing_was_sent(gh) -> None:
         relay.close()
     assert info.value.sent is False
     assert "may have reached GitHub" not in str(info.value)
-    assert "NewConnectionError" in str(info.value)
+    assert "base_url's host refused the connection" in str(info.value)
 
 
 def test_a_date_a_day_off_is_not_learnt_for_signing(gh) -> None:

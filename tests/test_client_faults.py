@@ -22,6 +22,7 @@ from github_app_token.errors import (
 from github_app_token.retry import policy
 from github_app_token.transport import Transport
 
+from .support.hostile import SLACK, eventually
 from .support.net import Recorder
 from .support.secrets import assert_no_secret
 
@@ -50,7 +51,7 @@ def test_retry_after_on_a_5xx_longer_than_the_deadline_fails_at_once(gh) -> None
     started = time.monotonic()
     with pytest.raises(ApiError) as info:
         app(gh).get_installation(gh.installation_id)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10 / 2, "not waited: that would reach the deadline"
     assert info.value.status == 503
     assert "wait 3600 s" in str(info.value) and "10 s deadline" in str(info.value)
     assert len(gh.requests) == 1
@@ -62,6 +63,26 @@ def test_retry_after_on_a_5xx_that_fits_is_honoured(gh) -> None:
     assert app(gh).get_installation(gh.installation_id).id == gh.installation_id
     assert time.monotonic() - started >= 1.0
     assert [r.status for r in gh.requests] == [502, 200]
+
+
+def test_retry_after_on_a_gateway_answer_to_the_mint_is_honoured(gh) -> None:
+    gh.inject("error", status=503, retry_after=1, path="/access_tokens")
+    started = time.monotonic()
+    token = app(gh).create_token(gh.installation_id)
+    assert time.monotonic() - started >= 1.0
+    assert [r.status for r in gh.requests] == [503, 201]
+    assert gh.live_tokens() == [token.token]
+
+
+def test_a_gateway_answer_to_the_mint_asking_too_long_a_wait_fails_at_once(gh) -> None:
+    gh.inject("error", status=503, retry_after=3600, path="/access_tokens")
+    started = time.monotonic()
+    with pytest.raises(ApiError) as info:
+        app(gh).create_token(gh.installation_id)
+    assert time.monotonic() - started < 10 / 2, "not waited: that would reach the deadline"
+    assert info.value.status == 503 and "wait 3600 s" in str(info.value)
+    assert len(gh.requests) == 1
+    no_live_tokens(gh)
 
 
 @pytest.mark.parametrize("variant", sorted(faults.MALFORMED))
@@ -94,12 +115,21 @@ def test_a_malformed_201_whose_revoke_fails_says_so(gh) -> None:
     assert_no_secret(str(info.value), token)
 
 
+def test_a_revoke_cut_by_the_mints_deadline_names_the_revoke(gh) -> None:
+    gh.inject("malformed", variant="expires-at-not-date")
+    gh.inject("delay", delay=2.0, path="/installation/token")
+    with pytest.raises(MalformedResponseError) as info:
+        app(gh, timeout=1.0).create_token(gh.installation_id)
+    assert "Revoking the token it held failed (DELETE /installation/token did not finish" in str(
+        info.value)
+
+
 def test_a_trickling_body_is_cut_at_the_deadline(gh) -> None:
     gh.inject("trickle", delay=0.05)
     started = time.monotonic()
     with pytest.raises(DeadlineError, match="still arriving"):
         app(gh, timeout=0.8).get_installation(gh.installation_id)
-    assert time.monotonic() - started < 1.1
+    assert time.monotonic() - started < 0.8 + SLACK
 
 
 def test_an_endless_body_is_cut_at_the_deadline(gh) -> None:
@@ -107,17 +137,20 @@ def test_an_endless_body_is_cut_at_the_deadline(gh) -> None:
     started = time.monotonic()
     with pytest.raises(DeadlineError):
         token_is_live(Transport(gh.base_url, retry=FAST, timeout=0.8), "x")
-    assert time.monotonic() - started < 1.1
+    assert time.monotonic() - started < 0.8 + SLACK
 
 
 def test_a_trickled_mint_is_revoked_from_what_arrived(legacy) -> None:
     gh = legacy
-    # About 270 bytes at 10 ms each: the token (first) is in by 0.6 s, the rest takes 2.7 s.
+    # About 270 bytes at 10 ms each: the token (first) is in after 0.6 s, the whole body
+    # after 2.7 s. The mint stops at 2.25 s (2.5 s less its revoke reserve): sleeps only ever
+    # run long, so the body never completes in time, and the token arrives even if every
+    # sleep of the emulator's took 3.5 times as long as asked.
     gh.inject("trickle", delay=0.01, path="/access_tokens")
     started = time.monotonic()
     with pytest.raises(MalformedResponseError) as info:
-        app(gh, timeout=1.5).create_token(gh.installation_id)
-    assert time.monotonic() - started < 1.6
+        app(gh, timeout=2.5).create_token(gh.installation_id)
+    assert time.monotonic() - started < 2.5 + SLACK
     assert info.value.revoked is True, str(info.value)
     assert "still arriving at the deadline" in str(info.value)
     no_live_tokens(gh)
@@ -177,8 +210,9 @@ def test_every_fault_on_the_mint_ends_in_time_and_orphans_nothing(gh, kind, opti
     started = time.monotonic()
     with pytest.raises(GitHubAppTokenError) as info:
         app(gh, timeout=0.8).create_token(gh.installation_id)
-    assert time.monotonic() - started < 1.1
-    time.sleep(0.3 if kind == "delay" else 0)  # let a delayed mint land before counting
+    assert time.monotonic() - started < 0.8 + SLACK
+    if kind == "delay":  # the emulator logs a delayed mint when it answers
+        eventually(lambda: [r for r in gh.requests if r.method == "POST"])
     posts = [r for r in gh.requests if r.method == "POST"]
     assert len(posts) == 1, f"{kind}: the mint was repeated"
     if kind != "delay":

@@ -26,14 +26,15 @@ from github_app_token.client import GitHubAppClient, token_is_live
 from github_app_token.errors import GitHubAppTokenError, MalformedResponseError
 from github_app_token.responses import AccessToken, Installation
 from github_app_token.retry import policy, requested_wait
-from github_app_token.transport import Transport
+from github_app_token.transport import BODY_CUT, Transport
 
+from .support.hostile import SLACK
 from .support.net import Scripted
 from .support.secrets import assert_no_secret, new_rsa_pem
 
 DEADLINE = 0.4
-SLACK = 1.6
-"""Scheduling noise allowed on a shared machine; a wait wrongly honoured shows from 2 s."""
+"""Short, so that most waits an answer asks for do not fit and fail at once (the fuzz stays
+fast); a wait wrongly honoured then shows at once against DEADLINE + SLACK."""
 FAST = policy(backoff_factor=0.01)
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 """Multiplies the examples per test; `make test` runs 1, RELIABILITY.md's figures 20."""
@@ -138,23 +139,37 @@ def server() -> Iterator[Scripted]:
     scripted.close()
 
 
-def client(server: Scripted) -> GitHubAppClient:
-    return GitHubAppClient(1, PEM, Transport(server.base_url, retry=FAST, timeout=DEADLINE))
+def client(base_url: str) -> GitHubAppClient:
+    return GitHubAppClient(1, PEM, Transport(base_url, retry=FAST, timeout=DEADLINE))
 
 
 def run(name: str, call, server: Scripted, *secrets: str):  # type: ignore[no-untyped-def]
-    """The call's value, or its GitHubAppTokenError; anything else fails the test."""
+    """The call's value, or its GitHubAppTokenError; anything else fails the test.
+
+    Only the call is timed: building its client (an RSA key check, CPU-bound and slow on a
+    loaded machine) happens before, outside the deadline, and so outside the bound."""
     TRIED[name] += 1
     started = time.monotonic()
     try:
         outcome = call()
     except GitHubAppTokenError as err:
         outcome = err
-        credentials = [c for _, _, c in server.seen]
+        credentials = [c for _, _, c in server.heard]
         assert_no_secret(str(err), PEM, *credentials, *[s for s in secrets if len(s) > 8])
     assert time.monotonic() - started < DEADLINE + SLACK
     OUTCOMES[f"{name}: {type(outcome).__name__}"] += 1
     return outcome
+
+
+def cut_short(outcome: MalformedResponseError) -> bool:
+    """The deadline ended the 201 or its revoke early; the error then says so.
+
+    A loaded machine can take longer than DEADLINE for one exchange: then what arrived is
+    all the client could know, and a revoke may not fit in what is left."""
+    revoke_failed = isinstance(outcome.revoked, str)
+    if revoke_failed:
+        assert "did not finish within its deadline" in outcome.revoked, outcome.revoked
+    return revoke_failed or BODY_CUT in outcome.cause
 
 
 @HTTP
@@ -163,23 +178,26 @@ def test_fuzz_mint_answers(server: Scripted, status: int, head: dict, body: byte
     def script(method: str, path: str, credential: str):  # type: ignore[no-untyped-def]
         return (status, head, body) if method == "POST" else (204, {}, b"")
 
-    server.script, server.seen = script, []
     salvaged = responses.salvage_token(body) if status == 201 else None
-    outcome = run("mint", lambda: client(server).create_token(7), server, salvaged or "")
+    app = client(server.turn(script))
+    outcome = run("mint", lambda: app.create_token(7), server, salvaged or "")
     if isinstance(outcome, AccessToken):
         assert status == 201 and outcome.token == salvaged
     elif isinstance(outcome, MalformedResponseError):
         revokes = [c for m, _, c in server.seen if m == "DELETE"]
-        assert revokes == ([salvaged] if salvaged else [])
-        assert outcome.revoked is bool(salvaged)
+        if cut_short(outcome):
+            assert revokes in ([], [salvaged])
+        else:
+            assert revokes == ([salvaged] if salvaged else [])
+            assert outcome.revoked is bool(salvaged)
 
 
 @HTTP
 @given(status=st.one_of(st.just(200), error_statuses), head=headers,
        body=bodies(installation_objects))
 def test_fuzz_installation_answers(server: Scripted, status: int, head: dict, body: bytes) -> None:
-    server.script, server.seen = (lambda *_: (status, head, body)), []
-    outcome = run("installation", lambda: client(server).get_installation(7), server)
+    app = client(server.turn(lambda *_: (status, head, body)))
+    outcome = run("installation", lambda: app.get_installation(7), server)
     assert isinstance(outcome, (Installation, GitHubAppTokenError))
 
 
@@ -193,10 +211,9 @@ def test_fuzz_error_answers(server: Scripted, status: int, head: dict, body: byt
         reflected = json.dumps({"message": f"bad credential {credential}"}).encode()
         return status, head, reflected if echo else body
 
-    server.script, server.seen = script, []
     secret = "tok_" + "reflected-secret-value"
-    outcome = run("error", lambda: token_is_live(
-        Transport(server.base_url, retry=FAST, timeout=DEADLINE), secret), server, secret)
+    api = Transport(server.turn(script), retry=FAST, timeout=DEADLINE)
+    outcome = run("error", lambda: token_is_live(api, secret), server, secret)
     assert isinstance(outcome, (bool, GitHubAppTokenError))
 
 

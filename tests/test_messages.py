@@ -112,8 +112,6 @@ def test_a_base_url_that_is_not_the_api_root_is_not_quoted(gh) -> None:
     _assert_clean(_failure(gh, base_url=f"{gh.base_url}/{WORD}"))
 
 
-@pytest.mark.xfail(strict=True, reason="transport.py repeats urllib3's text, which names the "
-                   "URL: core-net's branch owns it; drop this mark when it passes")
 def test_a_transport_failure_quotes_no_input(gh) -> None:
     port = gh.base_url.rsplit(":", 1)[1]
     _assert_clean(_failure(gh, installation_id=NUMBER,
@@ -148,10 +146,7 @@ def test_warnings_quote_no_input(caplog: pytest.LogCaptureFixture) -> None:
 
 # --- the source: no message formats a value with repr --------------------------------------
 
-EXEMPT = {
-    ("provider/github_app_token/deadline.py", "seconds_from_env"):
-        "core-net's branch rewrites GITHUB_APP_TOKEN_TIMEOUT's message",
-}
+EXEMPT: dict[tuple[str, str], str] = {}
 """(file, function) pairs allowed a `!r` for now; each must still need it (strict)."""
 
 

@@ -352,13 +352,21 @@ def test_a_refused_renewal_keeps_the_live_token(gh, later) -> None:
     assert_ledger(gh, [outs["token"]])
 
 
-def test_a_5xx_mint_is_not_repeated_and_orphans_nothing(gh) -> None:
-    gh.inject("error", count=1, status=502)
+def test_a_500_on_the_mint_is_not_repeated_and_orphans_nothing(gh) -> None:
+    gh.inject("error", count=1, status=500)
     with pytest.raises(GitHubAppTokenError):
         create(gh)
-    assert [r.status for r in gh.requests] == [502]
+    assert [r.status for r in gh.requests] == [500]
     assert_ledger(gh, [])
     _, outs = create(gh)  # the next run mints
+    assert_ledger(gh, [outs["token"]])
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_answer_on_the_mint_is_retried_and_orphans_nothing(gh, status: int) -> None:
+    gh.inject("error", count=2, status=status)
+    _, outs = create(gh)
+    assert [r.status for r in gh.requests] == [status, status, 201]
     assert_ledger(gh, [outs["token"]])
 
 

@@ -85,7 +85,7 @@ def test_custom_ca_bundles_are_honoured(gh, tmp_path, monkeypatch, variable: str
         monkeypatch.delenv(name, raising=False)
     try:
         https = gh.base_url.replace(f"http://127.0.0.1:{port}", f"https://127.0.0.1:{relay.port}")
-        with pytest.raises(TransportError, match="SSLError"):
+        with pytest.raises(TransportError, match="TLS certificate is not trusted"):
             client(gh, https).get_installation(gh.installation_id)
         monkeypatch.setenv(variable, str(ca))
         token = client(gh, https).create_token(gh.installation_id)
@@ -115,6 +115,14 @@ def test_a_bad_timeout_setting_is_a_clear_error(monkeypatch, value: str) -> None
     with pytest.raises(ConfigError) as info:
         Transport("http://127.0.0.1:1").deadline("GET /x")
     assert str(info.value).startswith("GITHUB_APP_TOKEN_TIMEOUT: must be a number of seconds")
+
+
+def test_a_bad_timeout_setting_is_never_quoted(monkeypatch) -> None:
+    pasted = "ghs_" + "pastedIntoTheWrongVariable0123456789"
+    monkeypatch.setenv(deadline.ENV, pasted)
+    with pytest.raises(ConfigError) as info:
+        Transport("http://127.0.0.1:1").deadline("GET /x")
+    assert_no_secret(str(info.value), pasted, pasted[:32])
 
 
 def test_the_timeout_setting_is_read_per_operation(monkeypatch) -> None:

@@ -19,7 +19,7 @@ from .keys import fingerprint, load_private_key
 from .permissions import ungranted
 from .responses import AccessToken, Installation
 from .retry import RATE_LIMIT_STATUSES, requested_wait
-from .transport import DEFAULT_BASE_URL, Reply, Transport
+from .transport import DEFAULT_BASE_URL, SLOW_SERVER, Reply, Transport
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -114,8 +114,8 @@ def _usable(reply: Reply, deadline: Deadline) -> Reply:
     if reply.complete:
         return reply
     if deadline.expired():
-        raise deadline.error(reply.failure)
-    raise errors.TransportError(deadline.operation, reply.failure)
+        raise deadline.error(reply.failure, advice=SLOW_SERVER)
+    raise errors.TransportError(deadline.operation, reply.failure, advice="run the command again")
 
 
 def _is_dead(reply: Reply) -> bool:
@@ -137,12 +137,17 @@ def token_is_live(transport: Transport, token: str) -> bool:
 
 
 def revoke_token(transport: Transport, token: str, deadline: Deadline | None = None) -> None:
-    """Revoke `token` with itself; GitHub's 401 means it is already dead, which is fine too."""
-    deadline = deadline or transport.deadline("DELETE /installation/token")
+    """Revoke `token` with itself; GitHub's 401 means it is already dead, which is fine too.
+
+    With `deadline` (a mint's, revoking a token it cannot use) it ends when that one does,
+    and its errors still name the DELETE."""
+    operation = "DELETE /installation/token"
+    deadline = transport.deadline(operation) if deadline is None else deadline.before_end(
+        0, operation)
     reply = transport.send("DELETE", "/installation/token", token, deadline)
     if reply.status == 204 or _is_dead(reply):
         return
-    raise api_error(reply, "DELETE /installation/token", deadline=deadline, secrets=(token,))
+    raise api_error(reply, operation, deadline=deadline, secrets=(token,))
 
 
 class GitHubAppClient:
@@ -296,10 +301,7 @@ class GitHubAppClient:
         if reply.status in (400, 422) and _from_github(reply):
             hints[reply.status] = self._refused_scope(reply, installation_id, body, deadline)
         if reply.status >= 500:
-            hints[reply.status] = (
-                "GitHub failed while minting; the request reached it, so it was not repeated "
-                "(a token minted despite the error expires within the hour); run the command "
-                "again")
+            hints[reply.status] = _MINT_FAILED.get(reply.status, _MINT_FAILED[500])
         raise self._fail(reply, mint, hints)
 
     def _refused_scope(
@@ -355,12 +357,22 @@ class GitHubAppClient:
         raise errors.MalformedResponseError(deadline.operation, 201, cause, revoked)
 
 
+_UNSEEN_TOKEN = "a token GitHub may have minted was never received and expires within the hour"
+_GATEWAY = ("GitHub's gateway kept failing, and the mint was retried while the deadline "
+            f"allowed ({_UNSEEN_TOKEN}); run the command again later")
+_MINT_FAILED = {
+    500: ("GitHub failed after the request reached it, so the mint was not sent again "
+          f"({_UNSEEN_TOKEN}); run the command again"),
+    502: _GATEWAY, 503: _GATEWAY, 504: _GATEWAY,
+}
+
+
 def _unsure_mint(err: errors.TransportError) -> errors.TransportError:
     """A failed mint, saying whether GitHub may have minted a token we never saw."""
     if not err.sent:
         return err
-    note = ("; the request may have reached GitHub and was not repeated: a token it minted "
-            "expires within the hour")
+    advice = (f"{err.advice or 'run the command again'} (the request may have reached GitHub, "
+              f"so it was not sent again: {_UNSEEN_TOKEN})")
     if isinstance(err, errors.DeadlineError):
-        return errors.DeadlineError(err.operation, err.seconds, err.cause + note)
-    return errors.TransportError(err.operation, err.cause + note)
+        return errors.DeadlineError(err.operation, err.seconds, err.cause, advice=advice)
+    return errors.TransportError(err.operation, err.cause, advice=advice)

@@ -28,34 +28,41 @@ class ConfigError(GitHubAppTokenError):
 
 
 class TransportError(GitHubAppTokenError):
-    """GitHub could not be reached, even after retries.
+    """No usable answer came from base_url within the retries the deadline allowed.
 
-    `sent` is False only when the request provably never left (no connection was made).
+    `cause` says what failed and `advice` what to do; neither holds a value (no URL, host
+    or credential). `sent` is False only when the request provably never left: no attempt
+    got as far as sending it (name resolution, connect, proxy tunnel or TLS handshake).
     """
 
-    def __init__(self, operation: str, cause: str, *, sent: bool = True) -> None:
+    def __init__(self, operation: str, cause: str, *, sent: bool = True, advice: str = "") -> None:
         super().__init__(operation, cause)
         self.operation = operation
         self.cause = cause
         self.sent = sent
+        self.advice = advice
 
     def __str__(self) -> str:
-        return f"{self.operation} failed after retries: {self.cause}"
+        return _sentence(f"{self.operation} failed: {self.cause}", self.advice)
 
 
 class DeadlineError(TransportError):
     """An operation ran out of time (see `deadline`: GITHUB_APP_TOKEN_TIMEOUT)."""
 
-    def __init__(self, operation: str, seconds: float, cause: str, *, sent: bool = True) -> None:
-        super().__init__(operation, cause, sent=sent)
+    def __init__(self, operation: str, seconds: float, cause: str, *, sent: bool = True,
+                 advice: str = "") -> None:
+        super().__init__(operation, cause, sent=sent, advice=advice)
         self.args = (operation, seconds, cause)
         self.seconds = seconds
 
     def __str__(self) -> str:
-        return (
-            f"{self.operation} did not finish within its {self.seconds:g} s deadline: "
-            f"{self.cause}. Try again later, or set GITHUB_APP_TOKEN_TIMEOUT to more seconds"
-        )
+        return _sentence(
+            f"{self.operation} did not finish within its deadline (GITHUB_APP_TOKEN_TIMEOUT): "
+            f"{self.cause}", self.advice)
+
+
+def _sentence(text: str, advice: str) -> str:
+    return f"{text}; {advice}" if advice else text
 
 
 class MalformedResponseError(GitHubAppTokenError):

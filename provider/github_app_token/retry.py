@@ -1,26 +1,34 @@
 """Retries for GitHub: urllib3's Retry, taught GitHub's rate limits, the deadline and the mint.
 
-Backoff, jitter and counting stay with urllib3. We add four rules:
+Backoff, jitter and counting stay with urllib3. We add these rules:
 - a wait GitHub asks for (`Retry-After` on any status, or a rate-limit reset) is honoured
   when it fits in the time left, and otherwise ends the retries at once;
 - 403/429 carrying wait information is a refusal that did nothing, so any verb may retry it;
-- a POST (the mint) is retried only when it provably never reached GitHub: a failed
-  connect, or such a refusal; never after a read error, a reset or a 5xx;
+- 502, 503 and 504 are gateway answers: the request did not complete upstream, so any verb
+  may retry them, the mint too. A token one of them may have minted was never received,
+  cannot be used and dies within the hour; failing a pipeline over it costs users more;
+- otherwise a POST (the mint) is retried only when the attempt provably never left: it
+  failed before sending a byte of the request (name resolution, connect, proxy tunnel, TLS
+  handshake: see `connection`); never after a read error, a reset or a 500;
+- a name the resolver says does not exist, or a certificate we do not trust, is not
+  tried again: it would fail the same way, only later;
 - the body of a response we retry is not read: it may trickle forever.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Mapping
 
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import MaxRetryError, ProxyError, ResponseError, SSLError
 from urllib3.util.retry import Retry
 
-from . import clock
+from . import clock, connection
 from . import deadline as deadlines
 
 SERVER_ERRORS = frozenset({500, 502, 503, 504})
+GATEWAY_ERRORS = frozenset({502, 503, 504})
 RATE_LIMIT_STATUSES = frozenset({403, 429})
 IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
 """Verbs safe to repeat after the server may have seen them (a repeated revoke is harmless)."""
@@ -58,15 +66,25 @@ class GitHubRetry(Retry):
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code in RATE_LIMIT_STATUSES:
             return bool(self.total)  # increment() gives up when the response asks no wait
+        if status_code in GATEWAY_ERRORS:
+            return bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
+
+    def _is_method_retryable(self, method: str) -> bool:
+        """Any method, when this attempt sent nothing; else only the idempotent ones."""
+        call = deadlines.exchange()
+        return (call is not None and not call.attempt_sent) or super()._is_method_retryable(
+            method)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None,
                   _stacktrace=None):  # type: ignore[no-untyped-def]
         if error is not None and not self._is_connection_error(error) and not (
             method and self._is_method_retryable(method)
         ):
-            # Whatever failed after connecting may have reached GitHub: a mint is not repeated.
+            # Whatever failed after sending may have reached GitHub: a mint is not repeated.
             raise error.with_traceback(_stacktrace)
+        if error is not None and _hopeless(error):
+            raise MaxRetryError(_pool, url, error)
         asked = requested_wait(response.headers) if response is not None else None
         if response is not None and response.status in RATE_LIMIT_STATUSES and asked is None:
             # A plain 403 (forbidden) is an answer, not a rate limit: hand it back.
@@ -86,6 +104,15 @@ class GitHubRetry(Retry):
         wait = getattr(self, "planned_wait", 0.0)
         if wait > 0:
             time.sleep(wait)
+
+
+def _hopeless(error: Exception) -> bool:
+    """A failure no retry changes: a host name the DNS says does not exist (a typo in
+    base_url), or a certificate this machine does not trust."""
+    if isinstance(error, ProxyError):
+        error = error.original_error
+    return connection.name_does_not_exist(error) or (isinstance(error, SSLError) and any(
+        isinstance(arg, ssl.SSLCertVerificationError) for arg in error.args))
 
 
 def policy(*, retries: int = 4, backoff_factor: float = 1.0) -> GitHubRetry:

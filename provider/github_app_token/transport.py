@@ -7,16 +7,19 @@ What goes over the wire, and where:
   naming where it pointed), and a loopback `base_url` bypasses every proxy variable.
 - Plain http is refused off loopback. Otherwise proxies (`HTTPS_PROXY`, `NO_PROXY`, ...) and
   custom CAs (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `SSL_CERT_FILE`) are honoured.
-- Every call ends within its `Deadline` (see `deadline`): connect and read timeouts
-  shrink to the time left, and the body is read in chunks with the time checked between
-  them, so a body that trickles in is cut off at the deadline.
+- Every call ends within its `Deadline` (see `deadline`): the host name is resolved in the
+  time left, and a watchdog shuts the call's sockets down when time is up, whatever it was
+  doing (connect, proxy tunnel, TLS, request, status line, headers, body). This rides on
+  urllib3's extension points: `connection`'s classes in our adapter's pools, `retry`'s policy.
+- Errors say what failed and what to do, naming `base_url` but never quoting it.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+import ssl
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +27,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import ConnectTimeoutError, LocationParseError
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import LocationParseError, NameResolutionError
+from urllib3.poolmanager import ProxyManager
 from urllib3.util import parse_url
 
-from . import clock
+from . import clock, connection
 from . import deadline as deadlines
 from . import retry as retries
 from .errors import ConfigError, RedirectError, TransportError
@@ -92,13 +96,27 @@ def origin(url: str | None) -> str:
     return f"{parsed.scheme or 'https'}://{parsed.host}{port}"
 
 
+class _Adapter(HTTPAdapter):
+    """requests' adapter whose pools make `connection`'s deadline-keeping connections."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = connection.POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):  # SOCKS managers keep their own classes
+            manager.pool_classes_by_scheme = connection.POOL_CLASSES
+        return manager
+
+
 def _session(retry: retries.GitHubRetry, *, environment: bool) -> requests.Session:
     session = requests.Session()
     # Plain http to loopback needs nothing from the environment (no proxy, no CA, no netrc);
     # skipping requests' per-request scan of it is a tenth of a loopback mint.
     session.trust_env = environment
     # Pulumi calls from 4 threads and tests from 16: keep that many connections alive.
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    adapter = _Adapter(max_retries=retry, pool_maxsize=16)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -111,45 +129,108 @@ def _ca_bundle() -> str | bool:
     return os.environ.get("SSL_CERT_FILE") or True
 
 
-def _shrink_read_timeout(raw: Any, left: float) -> None:
-    """Make the socket's next read wait no longer than the deadline allows."""
-    sock = getattr(getattr(raw, "connection", None), "sock", None)
-    if sock is not None:
-        sock.settimeout(min(deadlines.READ_TIMEOUT, max(left, deadlines.MIN_ATTEMPT / 2)))
+BODY_CUT = "the body was still arriving at the deadline"
+_BODY_BROKEN = "the connection broke while the body was arriving"
 
 
-def _read_body(raw: Any, deadline: deadlines.Deadline) -> tuple[bytes, str]:
+def _read_body(raw: Any, call: deadlines.Exchange) -> tuple[bytes, str]:
     """The body, and why it is incomplete ("" when whole)."""
     chunks: list[bytes] = []
     size = 0
     while True:
-        left = deadline.remaining()
-        if left <= 0:
-            return b"".join(chunks), "the body was still arriving at the deadline"
-        _shrink_read_timeout(raw, left)
+        if call.deadline.expired():
+            return b"".join(chunks), BODY_CUT
         try:
             chunk = raw.read1(_CHUNK, decode_content=True)
-        except (Urllib3Error, OSError, ValueError) as err:
-            if deadline.expired():
-                return b"".join(chunks), "the body was still arriving at the deadline"
-            return b"".join(chunks), f"reading the body failed: {type(err).__name__}"
-        if not chunk:
-            return b"".join(chunks), ""
+        except (Urllib3Error, OSError, ValueError):
+            cut = call.cut or call.deadline.expired()
+            return b"".join(chunks), BODY_CUT if cut else _BODY_BROKEN
+        if not chunk:  # the end, unless the watchdog's shutdown is what ended it
+            return b"".join(chunks), BODY_CUT if call.cut else ""
         size += len(chunk)
         if size > MAX_BODY:
             return b"".join(chunks), f"the body is larger than {MAX_BODY // 2**20} MiB"
         chunks.append(chunk)
 
 
-def _never_sent(err: requests.RequestException) -> bool:
-    """The last attempt failed to connect, so that attempt sent nothing.
+SLOW_SERVER = (
+    "check that base_url is the API root of a GitHub that is up (githubstatus.com, or your "
+    "GitHub Enterprise Server), and raise GITHUB_APP_TOKEN_TIMEOUT only if that server is "
+    "known to answer slowly")
+_UNREACHABLE = ("check that base_url's host and port are reachable from here (a firewall, or "
+                "the proxy variables HTTPS_PROXY and NO_PROXY)")
+_PROXY = ("check the proxy that HTTPS_PROXY (or ALL_PROXY) names, or list base_url's host in "
+          "NO_PROXY")
+_NOT_TLS = "check that base_url's port speaks HTTPS, and what sits between here and it"
+_DNS = "check the host name in base_url, and this machine's DNS resolver"
+# What a call was still doing when its deadline passed, by phase; and what to check.
+_STILL = {
+    deadlines.RESOLVING: ("base_url's host name had not resolved yet", _DNS),
+    deadlines.CONNECTING: ("no connection to base_url's host was made yet", _UNREACHABLE),
+    deadlines.PROXY_CONNECT: ("the proxy had not opened its tunnel (CONNECT) to base_url yet",
+                              _PROXY),
+    deadlines.TLS_HANDSHAKE: ("the TLS handshake with base_url's host had not finished",
+                              _NOT_TLS),
+    deadlines.SENDING: ("the request was still being sent to base_url", SLOW_SERVER),
+    deadlines.AWAITING_ANSWER: (
+        "the server at base_url accepted the request but had not answered (status line and "
+        "headers)", SLOW_SERVER),
+    deadlines.READING_BODY: (BODY_CUT, SLOW_SERVER),
+}
+# Why an attempt failed before the deadline, tried in order; then by phase.
+_WHY: list[tuple[Callable[[list[BaseException]], bool], str, str]] = [
+    (lambda chain: any(connection.name_does_not_exist(e) for e in chain),
+     "base_url's host name does not exist (the DNS has no such name)",
+     "check the host name in base_url"),
+    (lambda chain: _has(chain, NameResolutionError),
+     "base_url's host name could not be resolved", _DNS),
+    (lambda chain: _has(chain, ssl.SSLCertVerificationError),
+     "base_url's TLS certificate is not trusted here",
+     "if the server uses a private CA, point REQUESTS_CA_BUNDLE or SSL_CERT_FILE at a file "
+     "holding it"),
+    (lambda chain: _has(chain, ConnectionRefusedError),
+     "base_url's host refused the connection", "check base_url's port, and that the server "
+     "is running"),
+]
+_FAILED_IN = {
+    deadlines.RESOLVING: ("base_url's host name could not be resolved", _DNS),
+    deadlines.CONNECTING: ("no connection to base_url's host could be made", _UNREACHABLE),
+    deadlines.PROXY_CONNECT: ("the proxy did not open a tunnel (CONNECT) to base_url", _PROXY),
+    deadlines.TLS_HANDSHAKE: ("the TLS handshake with base_url's host failed", _NOT_TLS),
+}
+_BROKE = ("the connection to base_url broke before an answer arrived",
+          "run the command again; if it keeps failing, check the network path to base_url")
 
-    Earlier attempts were retried only if they failed the same way (see retry.py).
-    """
-    if isinstance(err, requests.ConnectTimeout):
-        return True
-    reason = getattr(err.args[0], "reason", None) if err.args else None
-    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError (refused) included
+
+def _has(chain: list[BaseException], kind: type[BaseException]) -> bool:
+    return any(isinstance(e, kind) for e in chain)
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    """`err` and what it wraps: urllib3's reasons, a proxy's original error, causes, args."""
+    found: list[BaseException] = []
+    todo = [err]
+    while todo and len(found) < 32:
+        e = todo.pop()
+        if any(e is seen for seen in found):
+            continue
+        found.append(e)
+        linked = (getattr(e, "reason", None), getattr(e, "original_error", None),
+                  e.__cause__, e.__context__, *e.args)
+        todo += [x for x in linked if isinstance(x, BaseException)]
+    return found
+
+
+def _failure(err: requests.RequestException, call: deadlines.Exchange) -> TransportError:
+    """The error for a call that got no answer: what failed, why, and what to do."""
+    deadline = call.deadline
+    if call.cut or deadline.remaining() < deadlines.MIN_ATTEMPT:
+        cause, advice = _STILL[call.phase]
+        return deadline.error(cause, sent=call.sent, advice=advice)
+    chain = _chain(err)
+    cause, advice = next(((c, a) for test, c, a in _WHY if test(chain)),
+                         _FAILED_IN.get(call.phase, _BROKE))
+    return TransportError(deadline.operation, cause, sent=call.sent, advice=advice)
 
 
 class Transport:
@@ -200,7 +281,7 @@ class Transport:
         RedirectError on 3xx; returns every other answer, complete or not.
         """
         operation = deadline.operation
-        with deadlines.running(deadline):
+        with deadlines.running(deadline) as call:
             try:
                 response = self._session.request(
                     method, self.base_url + path, json=body, headers=self._headers(),
@@ -209,17 +290,13 @@ class Transport:
                     proxies=dict(_NO_PROXY) if self.loopback else None,
                 )
             except requests.RequestException as err:
-                # The exception's text names only the URL and the cause; we chain nothing else.
-                cause = f"{type(err).__name__}: {err}"[:500]
-                sent = not _never_sent(err)
-                if deadline.remaining() < deadlines.MIN_ATTEMPT:
-                    raise deadline.error(cause, sent=sent) from None
-                raise TransportError(operation, cause, sent=sent) from None
-        body_bytes, failure = _read_body(response.raw, deadline)
-        if failure:
-            response.close()  # a half-read connection cannot be reused
-        else:
-            response.raw.release_conn()
+                raise _failure(err, call) from None
+            call.phase = deadlines.READING_BODY
+            body_bytes, failure = _read_body(response.raw, call)
+            if failure:
+                response.close()  # a half-read connection cannot be reused
+            else:
+                response.raw.release_conn()
         headers = CaseInsensitiveDict(response.headers)
         reply = Reply(response.status_code, headers, body_bytes, not failure, failure,
                       clock.github_offset(headers.get("Date")))

@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography import x509
@@ -57,12 +58,21 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
                 s.shutdown(socket.SHUT_RDWR)
 
 
+def _hang_up(conn: socket.socket) -> None:
+    """Read the client's first bytes (its ClientHello), then close without a word."""
+    with conn, contextlib.suppress(OSError):
+        conn.settimeout(5)
+        conn.recv(65536)
+
+
 class Relay:
     """Forwards loopback connections to `target_port`; listens only after `listen_after` s
-    (until then connects are refused), and terminates TLS when given a context."""
+    (until then connects are refused), and terminates TLS when given a context. The first
+    `broken_handshakes` connections are hung up on as their TLS handshake begins."""
 
     def __init__(
-        self, target_port: int, *, listen_after: float = 0.0, tls: ssl.SSLContext | None = None
+        self, target_port: int, *, listen_after: float = 0.0, tls: ssl.SSLContext | None = None,
+        broken_handshakes: int = 0,
     ) -> None:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
@@ -70,6 +80,7 @@ class Relay:
         self._target = target_port
         self._tls = tls
         self._listen_after = listen_after
+        self._broken = broken_handshakes
         self.accepted = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -82,6 +93,9 @@ class Relay:
             except OSError:
                 return
             self.accepted += 1
+            if self.accepted <= self._broken:
+                threading.Thread(target=_hang_up, args=(conn,), daemon=True).start()
+                continue
             threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
 
     def _relay(self, conn: socket.socket) -> None:
@@ -130,7 +144,11 @@ def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
 class Scripted:
     """A real HTTP server on loopback whose every answer a test scripts: for fuzzing what the
     client makes of status, headers and body. It records each request's method, path and
-    credential."""
+    credential.
+
+    `turn(script)` starts an example: its requests go under a path prefix of their own, so
+    that `seen` holds only theirs, never a late request of an earlier example (one its
+    client gave up on at the deadline, which the server reads later on a loaded machine)."""
 
     def __init__(self) -> None:
         import http.server
@@ -144,7 +162,7 @@ class Scripted:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 credential = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-                scripted.seen.append((self.command, self.path, credential))
+                scripted.heard.append((self.command, self.path, credential))
                 status, headers, body = scripted.script(self.command, self.path, credential)
                 self.send_response_only(status)
                 for name, value in headers.items():
@@ -160,12 +178,25 @@ class Scripted:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.seen: list[tuple[str, str, str]] = []
+        self.heard: list[tuple[str, str, str]] = []
+        """Every request, of every turn."""
         self.script = lambda method, path, credential: (204, {}, b"")
+        self._prefix = ""
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def turn(self, script: Callable[[str, str, str], tuple[int, dict, bytes]]) -> str:
+        """Answer with `script` from now on; the base URL this turn's client must use."""
+        self.script = script
+        self._prefix = f"/turn-{len(self.heard)}-{time.monotonic_ns()}"
+        return self.base_url + self._prefix
+
+    @property
+    def seen(self) -> list[tuple[str, str, str]]:
+        """This turn's requests."""
+        return [r for r in self.heard if r[1].startswith(self._prefix + "/")]
 
     def close(self) -> None:
         self._server.shutdown()
