@@ -208,7 +208,7 @@ class Handler(BaseHTTPRequestHandler):
         # An unparsable request line leaves the version at HTTP/0.9, which would suppress
         # the status line and headers; nobody speaks 0.9 any more.
         self.request_version = self.protocol_version
-        self._send(_github_error(code, message or HTTPStatus(code).phrase), {})
+        self._send(_github_error(code, message or HTTPStatus(code).phrase), {"Connection": "close"})
 
     def do_GET(self) -> None:
         self._head_sent = False
@@ -217,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug: still answer, as GitHub would, rather than drop the line
             self.close_connection = True
             if not self._head_sent:
-                self._send(_github_error(500, "Server Error"), {})
+                self._send(_github_error(500, "Server Error"), {"Connection": "close"})
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
