@@ -128,7 +128,9 @@ class Workspace:
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
         }
-        self.env.pop("GITHUB_APP_TOKEN_EMULATOR_URL", None)  # no timewarp launcher here
+        # The clock never moves here: providers run as installed, not through the emulator's
+        # clock-following launcher (`python -m github_app_emulator launcher`).
+        self.env.pop("GITHUB_APP_TOKEN_EMULATOR_URL", None)
         # The plugin executable sits beside this interpreter (a console script of the venv).
         self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env['PATH']}"
 

@@ -1,7 +1,8 @@
 """The import direction of ARCHITECTURE.md, read from the source: data flows one way.
 
 - the runtime (`github_app_token`) never imports the emulator;
-- the emulator never imports the runtime, so the two cannot share a bug;
+- the emulator never imports the runtime, so the two cannot share a bug; one module excepted,
+  narrowly (FOLLOW);
 - only the Pulumi faces import `pulumi`: the client, inputs and renewal rules know nothing of it;
 - the Terraform face (`terraform/`) imports neither pulumi nor the emulator, and nothing outside
   it imports it: the core knows nothing of Terraform.
@@ -22,6 +23,11 @@ EMULATOR = REPO / "provider" / "github_app_emulator"
 # or the Terraform face. (The package's __init__ names them lazily, importing neither.)
 PULUMI_FACES = {"provider.py", "resource.py", "plugin"}
 TERRAFORM_FACE = RUNTIME / "terraform"
+# The one exception: the shipped launcher that runs a user's provider on the emulator's clock
+# (for tests of their own stack's renewal) must move the runtime's clock, `clock.now`, in that
+# process. It may import that module and nothing else of the runtime, and only when it runs,
+# so importing the emulator never loads the runtime.
+FOLLOW = EMULATOR / "follow.py"
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -44,9 +50,23 @@ def test_the_runtime_never_imports_the_emulator(path: Path) -> None:
     assert "github_app_emulator" not in imported_roots(path)
 
 
-@pytest.mark.parametrize("path", modules(EMULATOR), ids=lambda p: str(p.relative_to(EMULATOR)))
+@pytest.mark.parametrize("path", [p for p in modules(EMULATOR) if p != FOLLOW],
+                         ids=lambda p: str(p.relative_to(EMULATOR)))
 def test_the_emulator_never_imports_the_runtime(path: Path) -> None:
     assert "github_app_token" not in imported_roots(path)
+
+
+def test_the_launcher_reaches_only_the_runtimes_clock_and_only_when_it_runs() -> None:
+    tree = ast.parse(FOLLOW.read_text(encoding="utf-8"))
+    top_level = {id(node) for node in tree.body}
+    reached = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("github_app_token"):
+            reached |= {f"{node.module}.{alias.name}" for alias in node.names}
+            assert id(node) not in top_level
+        elif isinstance(node, ast.Import):
+            assert not [a for a in node.names if a.name.startswith("github_app_token")]
+    assert reached == {"github_app_token.clock"}
 
 
 def _core(path: Path) -> bool:

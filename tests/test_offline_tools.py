@@ -1,19 +1,20 @@
-"""tools/pulumi-offline/pulumi-cli.sh and the tests' timewarp launcher, without building anything.
+"""tools/pulumi-offline/pulumi-cli.sh, without building anything.
 
 A stand-in `pulumi` (and language hosts) on PATH makes the script take its "use the
-system CLI" branch; a stand-in python shows what each launcher would run.
+system CLI" branch; a stand-in python shows what its launcher would run. (The emulator's
+clock-following launchers are tested in tests/emulator/test_launcher.py.)
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .support import timewarp
+from github_app_emulator.follow import ENV
+
 from .support.paths import REPO
 
 CLI_SCRIPT = REPO / "tools" / "pulumi-offline" / "pulumi-cli.sh"
@@ -31,7 +32,7 @@ def executable(path: Path, body: str) -> Path:
 def echo_python(tmp_path: Path) -> Path:
     """A 'python' that prints its arguments and the emulator variable instead of running."""
     return executable(tmp_path / "py dir" / "python",
-                      f'echo "$@" "[${{{timewarp.ENV}:-}}]"\n')
+                      f'echo "$@" "[${{{ENV}:-}}]"\n')
 
 
 def run_cli_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -50,9 +51,9 @@ def test_the_users_launcher_has_no_emulator_branch(tmp_path: Path, echo_python: 
     bin_dir = Path(run_cli_script(tmp_path, "--print-bin").stdout.strip())
     assert bin_dir == tmp_path / "cache" / "v3.274.1" / "bin"
     launcher = bin_dir / "pulumi-resource-pulumi-python"
-    assert "timewarp" not in launcher.read_text()
+    assert "github_app_emulator" not in launcher.read_text()
     for emulator in ("", EMULATOR_URL):
-        env = {**os.environ, "PULUMI_PYTHON": str(echo_python), timewarp.ENV: emulator}
+        env = {**os.environ, "PULUMI_PYTHON": str(echo_python), ENV: emulator}
         ran = subprocess.run([launcher, "127.0.0.1:1"], env=env, capture_output=True,
                              text=True, timeout=30, check=True)
         assert ran.stdout.split(" [")[0] == "-u -m pulumi.dynamic 127.0.0.1:1"
@@ -66,27 +67,3 @@ def test_exports_put_the_system_cli_first_and_our_bin_next(tmp_path: Path) -> No
     assert path.split(os.pathsep)[:2] == [str(tmp_path / "system-bin"), bin_dir]
     # A system pulumi brings its own language hosts: nothing is built or shadowed.
     assert sorted(p.name for p in Path(bin_dir).iterdir()) == ["pulumi-resource-pulumi-python"]
-
-
-def test_timewarp_launcher_runs_timewarp_against_the_emulator(
-    tmp_path: Path, echo_python: Path
-) -> None:
-    logs = tmp_path / "log dir"
-    logs.mkdir()
-    launcher = timewarp.write_launcher(tmp_path / "bin", EMULATOR_URL, logs, str(echo_python))
-    assert launcher == tmp_path / "bin" / "pulumi-resource-pulumi-python"
-    ran = subprocess.run([launcher, "127.0.0.1:1"], capture_output=True, text=True,
-                         timeout=30, check=True, env={**os.environ, timewarp.ENV: ""})
-    assert ran.stdout.strip() == (
-        f"-u {Path(timewarp.__file__).resolve()} 127.0.0.1:1 [{EMULATOR_URL}]")
-    assert (logs / timewarp.LAUNCHES_LOG).read_text() == "launched\n"
-
-
-def test_timewarp_writes_its_launcher_from_the_shell(tmp_path: Path) -> None:
-    script = Path(timewarp.__file__)
-    subprocess.run([sys.executable, script, "--write-launcher", tmp_path / "bin", EMULATOR_URL],
-                   check=True, timeout=30, capture_output=True)
-    assert EMULATOR_URL in (tmp_path / "bin" / timewarp.LAUNCHER).read_text()
-    usage = subprocess.run([sys.executable, script, "--write-launcher"], timeout=30,
-                           capture_output=True, text=True)
-    assert usage.returncode != 0 and "usage:" in usage.stderr

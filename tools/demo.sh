@@ -34,8 +34,9 @@ step "2/11 Started a local GitHub emulator at $BASE_URL: app $(field app_id), in
 cp "$REPO/Pulumi.yaml" "$REPO/__main__.py" "$DEMO/project/"
 sed -i "s|virtualenv: .venv|virtualenv: $REPO/.venv|" "$DEMO/project/Pulumi.yaml"
 export PULUMI_BACKEND_URL="file://$DEMO/state"
-# The provider follows the emulator's clock: the tests' timewarp launcher goes first on PATH.
-"$PY" "$REPO/tests/support/timewarp.py" --write-launcher "$DEMO/bin" "$BASE_URL" >/dev/null
+# The providers follow the emulator's clock: its shipped launchers go first on PATH
+# (docs/emulator.md, "Test renewal of your own stack").
+"$PY" -m github_app_emulator launcher --bin "$DEMO/bin" --emulator "$BASE_URL" >/dev/null
 export PATH="$DEMO/bin:$PATH"
 # Naming the launcher's directory keeps the engine from warning that it came from PATH.
 printf 'plugins:\n  providers:\n    - name: pulumi-python\n      path: %s\n' "$DEMO/bin" \
@@ -74,9 +75,10 @@ pulumi destroy --yes --skip-preview
 step "9/11 pulumi destroy revoked the token; GitHub says: $(control POST token-state "{\"token\": \"$NEW_TOKEN\"}")"
 pulumi stack rm demo --yes >/dev/null
 
-# The same app from a YAML program, through the provider plugin: the key is set once per stack.
+# The same app from a YAML program, through the provider plugin (its launcher, on the emulator's
+# clock, is in $DEMO/bin too): the key is set once per stack.
 mkdir -p "$DEMO/yaml" && cp "$REPO/examples/yaml/Pulumi.yaml" "$DEMO/yaml/" && cd "$DEMO/yaml"
-sed -i "s|path: ../../.venv/bin|path: $REPO/.venv/bin|" Pulumi.yaml   # where pip put the plugin
+sed -i "s|path: ../../.venv/bin|path: $DEMO/bin|" Pulumi.yaml   # the plugin's launcher
 pulumi stack init demo --non-interactive >/dev/null
 pulumi config set github-app-token:appId "$(field app_id)"
 pulumi config set github-app-token:baseUrl "$BASE_URL"

@@ -1,18 +1,22 @@
 """The control routes under /_emulator/: a table over the `Emulator` methods (not GitHub:
 never faulted, never logged).
 
-Only a local test harness should drive them, never a web page the developer has open: POSTs
-must say `Content-Type: application/json` (a cross-origin form or `text/plain` POST cannot,
-without a preflight), and no answer carries a CORS header, so preflights fail and pages
-cannot read the answers.
+Only a local test harness should drive them, never a web page the developer has open:
+- they answer only a loopback `Host` (127.0.0.1, localhost, [::1], any port) and refuse a
+  foreign `Origin`, so a page whose name was re-bound to 127.0.0.1 (DNS rebinding) is refused;
+- POSTs must say `Content-Type: application/json` (a cross-origin form or `text/plain` POST
+  cannot, without a preflight);
+- no answer carries a CORS header, so preflights fail and pages cannot read the answers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from email.message import Message
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .wire import Response, parse_id, parse_json
 
@@ -21,6 +25,8 @@ if TYPE_CHECKING:
 
 PREFIX = "/_emulator"
 _HEADERS = {"Cache-Control": "no-store"}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,45}\]")
 Action = Callable[["Emulator", dict[str, Any], list[str]], Any]
 
 
@@ -33,7 +39,7 @@ def _body(data: dict[str, Any], *names: str) -> list[Any]:
 
 
 def _clock(gh: Emulator) -> dict[str, float]:
-    # Launchers (e.g. the demo's timewarp wrapper) read the offset to follow the clock.
+    # The clock-following launchers (follow.py) read the shift here.
     return {"now": gh.now(), "shift": gh.clock_offset}
 
 
@@ -122,6 +128,52 @@ def _is_json(content_type: str | None) -> bool:
 
 def _error(status: int, message: str) -> Response:
     return Response(status, {"message": message}, dict(_HEADERS), github=False)
+
+
+def check_hosts(names: Iterable[str]) -> frozenset[str]:
+    """Further host names allowed to drive the controls, lower-cased; ValueError if odd."""
+    if isinstance(names, str):
+        raise ValueError("control_hosts must be a list of host names")
+    hosts = {str(name).lower() for name in names}
+    if not all(_HOST_NAME.fullmatch(name) for name in hosts):
+        raise ValueError("a control host is a DNS name or an IP address, without port")
+    return frozenset(name.strip("[]") for name in hosts)
+
+
+def _host_name(authority: str) -> str:
+    """`host` of `host[:port]` or `[v6][:port]`, lower-cased."""
+    authority = authority.strip().lower()
+    if authority.startswith("["):
+        return authority[1 : authority.find("]")] if "]" in authority else ""
+    return authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
+
+
+def _origin_host(origin: str) -> str | None:
+    try:
+        return urlsplit(origin.strip()).hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+
+
+def refusal(headers: Message, allowed: Iterable[str] = ()) -> Response | None:
+    """403 unless the request names a loopback (or allowed) host and no foreign Origin.
+
+    Neither value is quoted back: only what was expected.
+    """
+    trusted = LOOPBACK_HOSTS | frozenset(allowed)
+    hosts = headers.get_all("Host") or []
+    origins = headers.get_all("Origin") or []
+    origin_host = _origin_host(origins[0]) if len(origins) == 1 else None
+    if len(hosts) == 1 and _host_name(hosts[0]) in trusted and (
+        not origins or origin_host in trusted
+    ):
+        return None
+    return _error(
+        403,
+        "Control routes answer only requests to a loopback host (127.0.0.1, localhost or "
+        "[::1], any port) that carry no foreign Origin; use http://127.0.0.1:PORT "
+        "(see docs/emulator.md).",
+    )
 
 
 def handle(gh: Emulator, method: str, path: str, body: bytes, content_type: str | None) -> Response:

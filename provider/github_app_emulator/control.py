@@ -8,14 +8,17 @@ an unknown installation) and takes `state.lock` once (see state.py for the lock 
 from __future__ import annotations
 
 import math
+import os
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from . import faults, fixture, keys
+from . import faults, fixture_file, keys
+from . import fixture as fixtures
 from .model import AccountType, RequestRecord, TokenState
-from .server import EmulatorServer
+from .server import EmulatorServer, Limits
 from .state import Ledger, State
 from .tokens import TokenFormat
 
@@ -31,6 +34,23 @@ class AppInfo:
     client_id: str
     slug: str
     private_key_pem: str
+
+
+def _world(
+    given: fixtures.Fixture | Mapping[str, Any] | str | os.PathLike[str] | None,
+) -> fixtures.Fixture:
+    if given is None or isinstance(given, fixtures.Fixture):
+        return given or fixtures.DEFAULT
+    if isinstance(given, Mapping):
+        return fixture_file.parse(dict(given))
+    return fixture_file.load(given)
+
+
+def _build(state: State, private: Any, world: fixtures.Fixture) -> fixtures.BuiltFixture:
+    try:
+        return fixtures.build(state, private, world)
+    except ValueError as exc:  # e.g. an explicit id taken by an earlier installation
+        raise fixture_file.FixtureError(f"fixture: {exc}") from None
 
 
 def _seconds(value: Any, what: str) -> float:
@@ -53,14 +73,35 @@ class Emulator:
         port: int = 0,
         token_lifetime: float = 3600,
         token_format: TokenFormat = "stateless",
+        *,
+        fixture: fixtures.Fixture | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        key_file: str | os.PathLike[str] | None = None,
+        idle_timeout: float = 30,
+        max_connections: int = 256,
+        control_hosts: Iterable[str] = (),
     ) -> None:
         """`token_format`: "stateless" (github.com since 2026: `ghs_<app id>_<JWT>`, ~520
-        characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics)."""
+        characters, length varies) or "legacy" (GHES: `ghs_` + 36 alphanumerics).
+
+        `fixture`: the world (a `Fixture`, its JSON form as a dict, or the path of a JSON
+        file; default: app 123 on octo-org, see docs/emulator.md); `FixtureError` names a
+        mistake. `key_file`: the app's key is read from this PEM file, or made and written
+        there (mode 0600) if it does not exist, so ids, client id and key survive a restart.
+
+        `idle_timeout`: seconds a connection may take to send a whole request (from opening,
+        or from the previous answer) before it is closed. `max_connections`: how many are
+        served at once; one more is answered 503. `control_hosts`: host names besides
+        loopback's that may drive the /_emulator routes (e.g. a container's name).
+        """
         self._host, self._port = host, port
+        self._limits = Limits(idle_timeout, max_connections, control_hosts)
         self._state = State(token_format=token_format)
         self.token_lifetime = token_lifetime
+        world = _world(fixture)
+        private = keys.generate() if key_file is None else keys.load_or_create(key_file)
+        self.key_file = None if key_file is None else os.fspath(key_file)
         with self._state.lock:
-            self._fixture = fixture.build(self._state)
+            self._fixture = _build(self._state, private, world)
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -68,7 +109,9 @@ class Emulator:
 
     def start(self) -> Emulator:
         if self._server is None:
-            self._server = EmulatorServer(self._host, self._port, self._state, self)
+            self._server = EmulatorServer(
+                self._host, self._port, self._state, self, self._limits
+            )
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 # stop() waits for the loop to notice; a short poll keeps test teardown quick.
@@ -105,6 +148,11 @@ class Emulator:
             raise RuntimeError("the emulator is not running; use `with Emulator() as gh:`")
         return self._server.base_url
 
+    @property
+    def open_connections(self) -> int:
+        """Connections the server holds now (each has a thread; at most `max_connections`)."""
+        return 0 if self._server is None else self._server.open_connections
+
     # ---- the default fixture --------------------------------------------------------------
 
     @property
@@ -130,11 +178,11 @@ class Emulator:
         return self._fixture.installation_id
 
     @property
-    def user_installation_id(self) -> int:
+    def user_installation_id(self) -> int | None:
         return self._fixture.user_installation_id
 
     @property
-    def suspended_installation_id(self) -> int:
+    def suspended_installation_id(self) -> int | None:
         return self._fixture.suspended_installation_id
 
     @property
@@ -201,8 +249,8 @@ class Emulator:
                 name,
                 slug or name.lower().replace(" ", "-"),
                 self._state.apps[self.app_id].owner,
-                dict(permissions or fixture.PERMISSIONS),
-                fixture.EVENTS,
+                dict(permissions or fixtures.PERMISSIONS),
+                fixtures.EVENTS,
                 private.public_key(),
             )
         return AppInfo(app.id, app.client_id, app.slug, keys.to_pem(private, pkcs8=False))
@@ -219,7 +267,7 @@ class Emulator:
     ) -> int:
         """Install an app on `account`; `repositories=None` means selection "all"."""
         with self._state.lock:
-            inst = fixture.install(
+            inst = fixtures.install(
                 self._state,
                 self.app_id if app_id is None else app_id,
                 account,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -38,3 +40,43 @@ def fingerprint(public_key: rsa.RSAPublicKey) -> str:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(der).hexdigest()
+
+
+def load_or_create(path: str | os.PathLike[str]) -> rsa.RSAPrivateKey:
+    """The key in `path`; made and written there (mode 0600) if the file does not exist.
+
+    Errors name the file's role, never its content (it is a private key).
+    """
+    try:
+        return _load_file(path)
+    except FileNotFoundError:
+        pass
+    private = generate()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another emulator made it just now: use theirs
+        return _load_file(path)
+    except OSError as exc:
+        raise ValueError(
+            f"the key file could not be created ({exc.strerror}); check its folder"
+        ) from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(to_pem(private, pkcs8=False))
+    return private
+
+
+def _load_file(path: str | os.PathLike[str]) -> rsa.RSAPrivateKey:
+    try:
+        pem = Path(path).read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not ASCII text"
+        raise ValueError(f"the key file could not be read ({reason}); check its path") from None
+    try:
+        return load_private(pem)
+    except (ValueError, TypeError):
+        raise ValueError(
+            "the key file does not hold an RSA private key in PEM (PKCS#1 or PKCS#8); "
+            "give another path, or delete it to have a new key made"
+        ) from None

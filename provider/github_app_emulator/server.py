@@ -4,6 +4,11 @@ Every request gets an answer: bad framing a 4xx (body.py), a malformed request l
 block http.server's 4xx in GitHub's JSON shape, and an unexpected exception a 500 GitHub-shaped
 body, rather than a dropped connection (docs/github-behaviour.md §8). Only a `reset` fault
 drops one, on purpose.
+
+A server people run must not be held open by clients: each request must arrive whole within
+`Limits.idle_timeout` of the connection opening (or of the previous answer), whatever pace its
+bytes come at, and at most `Limits.max_connections` are served at once (one thread each); one
+more is answered 503 from the accepting thread and closed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -25,26 +32,68 @@ from .clock import http_date
 from .errors import DOCS_REST
 from .faults import Fault
 from .state import Auth, State
-from .wire import STATIC_HEADERS, Response, parse_id, request_id
+from .wire import JSON_TYPE, STATIC_HEADERS, Response, encode, parse_id, request_id
 
 if TYPE_CHECKING:
     from .control import Emulator
 
 _INSTALLATION_IN_PATH = "/app/installations/"
 GHES_PREFIX = "/api/v3"
+_SWEEP_EVERY = 0.05  # seconds between looks for connections past their deadline
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may hold: see the module docstring."""
+
+    idle_timeout: float = 30.0
+    max_connections: int = 256
+    # Host names besides loopback's that may drive the control routes (e.g. a container's).
+    control_hosts: Iterable[str] = ()
+
+    def __post_init__(self) -> None:
+        idle, cap = self.idle_timeout, self.max_connections
+        if isinstance(idle, bool) or not isinstance(idle, (int, float)) or not 0 < idle <= 3600:
+            raise ValueError("idle_timeout must be a number of seconds in (0, 3600]")
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 10_000:
+            raise ValueError("max_connections must be an integer from 1 to 10000")
+        object.__setattr__(self, "control_hosts", admin.check_hosts(self.control_hosts))
+
+
+# Sent by the accepting thread to a connection over the cap, before reading anything.
+_BUSY_BODY = encode(
+    {
+        "message": "The emulator is serving as many connections as it allows "
+        "(--max-connections); retry, or close idle connections."
+    }
+)
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n"
+    + f"Content-Type: {JSON_TYPE}\r\nContent-Length: {len(_BUSY_BODY)}\r\n\r\n".encode()
+    + _BUSY_BODY
+)
 
 
 class EmulatorServer(ThreadingHTTPServer):
-    """Serves one State; remembers open connections so `close` can cut keep-alive clients."""
+    """Serves one State; tracks open connections to bound them and so `close` can cut them."""
 
     daemon_threads = True
+    # The listen backlog: a burst of connections waits here to be accepted (and, over the
+    # cap, answered 503) instead of having its SYNs dropped and retried a second later.
+    request_queue_size = 1024
 
-    def __init__(self, host: str, port: int, state: State, controls: Emulator) -> None:
+    def __init__(
+        self, host: str, port: int, state: State, controls: Emulator, limits: Limits
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.state = state
         self.controls = controls
-        self._connections: set[socket.socket] = set()
+        self.limits = limits
+        # Each open connection, with the monotonic time its next request must have arrived
+        # by (None while one is being answered).
+        self._connections: dict[socket.socket, float | None] = {}
         self._connections_lock = threading.Lock()
+        self._next_sweep = 0.0
         self.stopping = threading.Event()  # ends endless answers (trickle faults) on close
         super().__init__((host, port), Handler)
 
@@ -53,14 +102,59 @@ class EmulatorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
 
+    @property
+    def open_connections(self) -> int:
+        with self._connections_lock:
+            return len(self._connections)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
+            full = len(self._connections) >= self.limits.max_connections
+            if not full:
+                self._connections[request] = time.monotonic() + self.limits.idle_timeout
+        if full:
+            self._turn_away(request)
+        else:
+            super().process_request(request, client_address)
+
+    def _turn_away(self, request: socket.socket) -> None:
+        """503 without a thread: non-blocking, so the accepting thread never waits on it."""
+        with contextlib.suppress(OSError):
+            request.setblocking(False)
+            request.send(_BUSY)
+            request.recv(65536)  # what already arrived: closing with it unread would reset
+        self.shutdown_request(request)
+
+    def awaiting_request(self, request: socket.socket) -> None:
+        """The connection waits for a request: it must arrive whole within the idle timeout."""
+        with self._connections_lock:
+            if request in self._connections:
+                self._connections[request] = time.monotonic() + self.limits.idle_timeout
+
+    def serving(self, request: socket.socket) -> None:
+        """A whole request arrived: no deadline while the emulator answers it."""
+        with self._connections_lock:
+            if request in self._connections:
+                self._connections[request] = None
+
+    def service_actions(self) -> None:
+        """Between accepts (serve_forever's loop): cut connections past their deadline."""
+        super().service_actions()
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + _SWEEP_EVERY
+        with self._connections_lock:
+            late = [c for c, due in self._connections.items() if due is not None and due <= now]
+            for conn in late:
+                self._connections[conn] = None
+        for conn in late:  # the handler's read then ends, and its thread with it
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
-            self._connections.discard(request)
+            self._connections.pop(request, None)
         super().shutdown_request(request)
 
     def close(self) -> None:
@@ -87,6 +181,15 @@ class Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
     _head_sent = False
 
+    def setup(self) -> None:
+        # Also bounds each read and write: a client that stops reading an answer lets go.
+        self.timeout = self.server.limits.idle_timeout
+        super().setup()
+
+    def handle_one_request(self) -> None:
+        self.server.awaiting_request(self.connection)
+        super().handle_one_request()
+
     def version_string(self) -> str:
         return "GitHub.com"
 
@@ -105,7 +208,7 @@ class Handler(BaseHTTPRequestHandler):
         # An unparsable request line leaves the version at HTTP/0.9, which would suppress
         # the status line and headers; nobody speaks 0.9 any more.
         self.request_version = self.protocol_version
-        self._send(_github_error(code, message or HTTPStatus(code).phrase), {})
+        self._send(_github_error(code, message or HTTPStatus(code).phrase), {"Connection": "close"})
 
     def do_GET(self) -> None:
         self._head_sent = False
@@ -114,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug: still answer, as GitHub would, rather than drop the line
             self.close_connection = True
             if not self._head_sent:
-                self._send(_github_error(500, "Server Error"), {})
+                self._send(_github_error(500, "Server Error"), {"Connection": "close"})
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
@@ -131,9 +234,12 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the stream cannot be trusted past a bad body
             self._send(_github_error(refused.status, refused.message), {"Connection": "close"})
             return
+        except OSError:  # cut at the idle timeout, or the client left: nobody to answer
+            self.close_connection = True
+            return
+        self.server.serving(self.connection)
         if path == admin.PREFIX or path.startswith(admin.PREFIX + "/"):
-            content_type = self.headers.get("Content-Type")
-            self._send(admin.handle(self.server.controls, self.command, path, body, content_type))
+            self._send(self._control(path, body))
             return
 
         with state.lock:
@@ -164,6 +270,13 @@ class Handler(BaseHTTPRequestHandler):
         pace = fault.delay if fault is not None and fault.kind == "trickle" else None
         headers = {**rate_headers, **response.headers} if response.github else response.headers
         self._send(response, headers, pace=pace)
+
+    def _control(self, path: str, body: bytes) -> Response:
+        refused = admin.refusal(self.headers, self.server.limits.control_hosts)
+        if refused is not None:
+            return refused
+        content_type = self.headers.get("Content-Type")
+        return admin.handle(self.server.controls, self.command, path, body, content_type)
 
     def _answer(
         self, fault: Fault | None, auth: Auth, path: str, query: str, body: bytes, limit: int

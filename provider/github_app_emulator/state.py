@@ -96,9 +96,10 @@ class State:
     def now(self) -> float:
         return self.clock.now()
 
-    def _next(self, kind: str) -> int:
-        value = self._ids[kind]
-        self._ids[kind] = value + 1
+    def _next(self, kind: str, wanted: int | None = None) -> int:
+        """The next free id of `kind`, or `wanted` (later ones then follow it)."""
+        value = self._ids[kind] if wanted is None else wanted
+        self._ids[kind] = max(self._ids[kind], value + 1)
         return value
 
     # ---- registry -------------------------------------------------------------------------
@@ -128,11 +129,16 @@ class State:
         permissions: dict[str, str],
         events: Iterable[str],
         key: rsa.RSAPublicKey,
+        *,
+        app_id: int | None = None,
+        client_id: str | None = None,
     ) -> App:
         """Register an app with one public key."""
+        if app_id in self.apps:
+            raise ValueError(f"app {app_id} exists already")
         app = App(
-            self._next("app"),
-            "Iv1." + secrets.token_hex(8),
+            self._next("app", app_id),
+            client_id or "Iv1." + secrets.token_hex(8),
             slug,
             name,
             owner,
@@ -162,16 +168,19 @@ class State:
         repositories: list[Repository] | None,
         permissions: dict[str, str] | None,
         suspended_by: Account | None = None,
+        installation_id: int | None = None,
     ) -> Installation:
         """Install an app; `repositories=None` is selection "all" (whatever the account owns)."""
         app = self.apps[app_id]
         for inst in self.installations.values():
             if inst.app_id == app_id and inst.account is account:
                 raise ValueError(f"app {app_id} is already installed on {account.login}")
+        if installation_id in self.installations:
+            raise ValueError(f"installation {installation_id} exists already")
         granted = perms.check_grant(app.permissions if permissions is None else permissions)
         now = self.now()
         inst = Installation(
-            self._next("installation"),
+            self._next("installation", installation_id),
             app_id,
             account,
             "all" if repositories is None else "selected",

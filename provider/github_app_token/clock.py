@@ -3,8 +3,9 @@
 GitHub's clock is believed only when it fits the answer (`token_clock`); what is not believed
 is said with a warning on `log`, the runtime's one logger, which each face shows its user.
 
-`now()` is a function of its own so a demo can move this process's notion of time
-(tests/support/timewarp.py) without touching the process-wide `time.time` that gRPC needs.
+`now()` is a function of its own so a test can move this process's notion of time (the
+emulator's launcher, github_app_emulator/follow.py) without touching the process-wide
+`time.time` that gRPC needs.
 Durations (deadlines, backoff) use `time.monotonic`, which no demo moves and no wall-clock
 step disturbs.
 """

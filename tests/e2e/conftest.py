@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ..support import timewarp
+from github_app_emulator import launcher
+
 from ..support.paths import REPO
 
 MIN_CLI = (3, 274, 1)
@@ -45,11 +46,12 @@ def pulumi_cli() -> str:
 def e2e_env(gh, pulumi_cli: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for one test's stacks.
 
-    The launcher runs the provider on the emulator's clock (so shifting it means time
-    passed for both sides) and keeps the provider's stderr for secret scans.
+    The shipped launchers (`python -m github_app_emulator launcher`) run the dynamic provider
+    and the plugin on the emulator's clock (so shifting it means time passed for both sides)
+    and keep their stderr for secret scans.
     """
     bin_dir = tmp_path / "bin"
-    timewarp.write_launcher(bin_dir, gh.base_url, log_dir=tmp_path)
+    launcher.write_launchers(bin_dir, gh.base_url, log_dir=tmp_path)
     backend = tmp_path / "backend"
     backend.mkdir()
     env = {

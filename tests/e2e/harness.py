@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ..support.timewarp import LAUNCHES_LOG, STDERR_LOG
+from github_app_emulator.launcher import LAUNCHES_LOG, STDERR_LOG
 
 TOKEN_TYPE = "pulumi-python:dynamic/github:InstallationToken"
 SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")

@@ -1,8 +1,9 @@
 """The provider plugin under the real CLI: examples/yaml, a `runtime: yaml` stack.
 
 The engine starts `pulumi-resource-github-app-token` (found on PATH, as pip installs it) and
-`pulumi-language-yaml`. The plugin's launcher runs it on the emulator's clock, so shifting that
-clock past half of the 1000 s the emulator grants brings renewal on.
+`pulumi-language-yaml`. The emulator's shipped launcher (written by e2e_env, first on PATH) runs
+the plugin on the emulator's clock, so shifting that clock past half of the 1000 s the emulator
+grants brings renewal on.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +27,7 @@ from .projects import copy_project
 
 pytestmark = pytest.mark.e2e
 TYPE = "github-app-token:index:InstallationToken"
-PLUGIN = Path(sys.executable).with_name("pulumi-resource-github-app-token")
+PLUGIN = Path(sys.executable).with_name("pulumi-resource-github-app-token")  # test_errors uses it
 
 
 @pytest.fixture
@@ -44,17 +44,6 @@ def yaml_host() -> str:
 
 @pytest.fixture
 def h(gh, e2e_env, yaml_host: str, tmp_path: Path) -> Iterator[Harness]:
-    # The plugin, on PATH ahead of everything, through a launcher that keeps its stderr and
-    # moves its clock by the emulator's shift (as tests/support/timewarp.py does for Python).
-    launcher = tmp_path / "bin" / PLUGIN.name
-    follow = ("from tests.support.timewarp import emulator_shift; "
-              "from github_app_token import clock; "
-              f"shift = emulator_shift('{gh.base_url}'); real = clock.now; "
-              "clock.now = lambda: real() + shift; "
-              "from github_app_token.plugin import main; main()")
-    launcher.write_text(f"#!/bin/sh\nexec '{sys.executable}' -c \"{follow}\" \"$@\" "
-                        f"2>> '{tmp_path}/plugin-stderr.log'\n")
-    launcher.chmod(launcher.stat().st_mode | stat.S_IXUSR)
     e2e_env["PATH"] += os.pathsep + str(Path(yaml_host).parent)
     os.environ["PATH"] = e2e_env["PATH"]
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -87,8 +76,8 @@ def live(stack: auto.Stack) -> dict[str, str]:
 
 
 def plugin_stderr(h: Harness) -> bytes:
-    path = h.tmp / "plugin-stderr.log"
-    return path.read_bytes() if path.exists() else b""
+    """The plugin's stderr, kept by the launcher (as the dynamic provider's is)."""
+    return h.provider_stderr()
 
 
 def test_yaml_stack_lifecycle(gh, h: Harness) -> None:

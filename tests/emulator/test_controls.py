@@ -186,7 +186,9 @@ def test_cli_prints_one_json_line_and_exits_cleanly() -> None:
 def test_control_posts_must_be_json(
     gh: Emulator, http_session: requests.Session, content_type: str | None
 ) -> None:
-    headers = {"Origin": "http://evil.example"}
+    # A page on another loopback port passes the Host/Origin check (test_server.py); the
+    # JSON rule still stops its simple POSTs.
+    headers = {"Origin": "http://localhost:3000"}
     if content_type:
         headers["Content-Type"] = content_type
     for route, body in (("clock", '{"shift": 3600}'), ("revoke-all", "{}")):
@@ -202,7 +204,7 @@ def test_control_routes_send_no_cors_headers(
     gh: Emulator, http_session: requests.Session
 ) -> None:
     control = f"{gh.base_url}/_emulator"
-    origin = {"Origin": "http://evil.example"}
+    origin = {"Origin": "http://localhost:3000"}
     answers = [
         http_session.get(f"{control}/info", headers=origin),
         http_session.get(f"{control}/nope", headers=origin),

@@ -254,5 +254,7 @@ def test_an_unexpected_exception_is_a_github_shaped_500(
     response = http_session.get(f"{gh.base_url}/app", headers=bearer(sign(gh)))
     assert response.status_code == 500
     assert response.json() == error_body("Server Error")
+    # The emulator closes this connection: it must say so, or the client reuses a dying one.
+    assert response.headers.get("Connection") == "close"
     monkeypatch.undo()
     assert http_session.get(f"{gh.base_url}/app", headers=bearer(sign(gh))).status_code == 200
