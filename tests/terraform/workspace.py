@@ -13,7 +13,6 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from shlex import quote
 from typing import Any
 
 from ..support.paths import REPO
@@ -35,24 +34,13 @@ def write_clock_launcher(bin_dir: Path, emulator_url: str) -> Path:
     """A `terraform-provider-githubapp` that runs the provider on the emulator's clock.
 
     Tests "wait an hour" by shifting the emulator's clock; the provider decides renewal by its
-    own clock (github_app_token.clock.now), so each process reads the shift at start and moves
-    that one seam, as tests/support/timewarp.py does for the Pulumi faces.
+    own clock, so each process must see the same hour pass: the emulator's shipped launcher
+    (`python -m github_app_emulator launcher --also terraform-provider-githubapp`) does that.
     """
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    bootstrap = (
-        "import json, urllib.request\n"
-        f"with urllib.request.urlopen({emulator_url.rstrip('/') + '/_emulator/clock'!r}, "
-        "timeout=10) as reply:\n"
-        "    shift = float(json.load(reply)['shift'])\n"
-        "from github_app_token import clock\n"
-        "real = clock.now\n"
-        "clock.now = lambda: real() + shift\n"
-        "from github_app_token.terraform import main\n"
-        "main()\n")
-    launcher = bin_dir / "terraform-provider-githubapp"
-    launcher.write_text(f"#!/bin/sh\nexec {quote(sys.executable)} -c {quote(bootstrap)} \"$@\"\n")
-    launcher.chmod(0o755)
-    return launcher
+    from github_app_emulator.launcher import write_launchers
+
+    write_launchers(bin_dir, emulator_url, also=(EXE.name,))
+    return bin_dir / EXE.name
 
 
 class Workspace:
