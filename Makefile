@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup cli demo test lint bench sdk dist stress-test
+.PHONY: setup cli tofu demo test lint bench sdk dist stress-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ PULUMI_CLI := tools/pulumi-offline/pulumi-cli.sh
 cli: setup
 	$(PULUMI_CLI) >/dev/null
 
-demo: cli
+# OpenTofu for the Terraform face, built once from the Go module proxy into .cache/opentofu.
+TOFU_CLI := tools/opentofu/tofu.sh
+
+tofu:
+	$(TOFU_CLI) >/dev/null
+
+demo: cli tofu
 	tools/demo.sh
 
 lint: setup
@@ -35,16 +41,16 @@ sdk: setup
 dist: setup
 	tools/dist.sh
 
-PYTEST := REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_DIST=1 $(VENV)/bin/python -m pytest
+PYTEST := REQUIRE_PULUMI_CLI=1 REQUIRE_PULUMI_YAML=1 REQUIRE_DIST=1 REQUIRE_TOFU=1 $(VENV)/bin/python -m pytest
 
-test: cli lint dist
-	eval "$$($(PULUMI_CLI))" && $(PYTEST)
+test: cli tofu lint dist
+	eval "$$($(PULUMI_CLI))" && eval "$$($(TOFU_CLI) --exports)" && $(PYTEST)
 
 # Not CI: `make test`'s pytest N times (default 10) under a 2-core load; prints the pass count.
 # PYTEST_ARGS narrows it, e.g. `make stress-test N=1 PYTEST_ARGS=tests/test_deadline.py`.
 N ?= 10
-stress-test: cli lint dist
-	eval "$$($(PULUMI_CLI))" && tools/stress-test.sh $(N) env $(PYTEST) $(PYTEST_ARGS)
+stress-test: cli tofu lint dist
+	eval "$$($(PULUMI_CLI))" && eval "$$($(TOFU_CLI) --exports)" && tools/stress-test.sh $(N) env $(PYTEST) $(PYTEST_ARGS)
 
-bench: cli
-	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)
+bench: cli tofu
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]' && eval "$$($(PULUMI_CLI))" && eval "$$($(TOFU_CLI) --exports)" && $(VENV)/bin/python -m benchmarks.run $(if $(QUICK),--quick)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import engine, mint, process
+from . import engine, mint, process, tofu
 from .emulator import EmulatorProcess
 
 HERE = Path(__file__).resolve().parent
@@ -45,7 +45,8 @@ FULL = Plan(((1, 0.0), (16, 0.0), (1, 0.05), (16, 0.05)), 5, {1: 20, 16: 64}, "a
 QUICK = Plan(((1, 0.0),), 3, {1: 10}, "pygithub", ("token", "trivial"), 20, 1, 1)
 
 TARGETS = {"create/floor": 1.05, "create/pygithub": 0.05, "create/githubkit": 0.05,
-           "up/trivial": 1.15, "noop/trivial": 1.05, "preview/trivial": 1.05}
+           "up/trivial": 1.15, "noop/trivial": 1.05, "preview/trivial": 1.05,
+           "startup/bare": 1.3}
 
 
 def paired_ratio(ours: list[float], theirs: list[float]) -> float:
@@ -134,6 +135,18 @@ def run_process(gh: EmulatorProcess, plan: Plan) -> dict[str, Any]:
             "imports": loaded}
 
 
+def run_tofu(gh: EmulatorProcess, quick: bool) -> dict[str, Any]:
+    """The Terraform face (benchmarks/tofu.py): start-up ratio, and the real OpenTofu CLI."""
+    found: dict[str, Any] = {"startup": tofu.startup(rounds=5 if quick else 21)}
+    binary = Path(os.environ.get("TOFU") or HERE.parent / ".cache/opentofu/v1.11.6/tofu")
+    if binary.is_file():
+        found["engine"] = tofu.engine(gh, binary, count=20, rounds=1 if quick else 3)
+    else:
+        print(f"\nOpenTofu: skipped, no {binary} (run through `make bench`)")
+    tofu.report(found)
+    return found
+
+
 def ratios(results: dict[str, Any]) -> dict[str, float]:
     found: dict[str, float] = {}
     base = results["mint"].get("c=1 latency=0ms")
@@ -149,6 +162,12 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
             found[f"cpu {step}/trivial"] = row["cpu token/trivial"]
             if "token-config/trivial" in row:
                 found[f"{step}/trivial, key in config"] = row["token-config/trivial"]
+    terraform = results.get("tofu", {})
+    if "startup" in terraform:
+        found["startup/bare"] = terraform["startup"]["ratio"]
+    for step in tofu.STEPS:
+        if step in terraform.get("engine", {}):
+            found[f"tofu {step}/terraform_data"] = terraform["engine"][step]["token/terraform_data"]
     return found
 
 
@@ -199,13 +218,13 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller run, under 60 s")
-    parser.add_argument("--only", choices=("mint", "engine", "process"), action="append",
+    parser.add_argument("--only", choices=("mint", "engine", "process", "tofu"), action="append",
                         help="run only these parts (repeatable)")
     parser.add_argument("--baseline", metavar="REF",
                         help="also run a token stack on the runtime code of git REF, e.g. main")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    parts = args.only or ["mint", "engine", "process"]
+    parts = args.only or ["mint", "engine", "process", "tofu"]
     started = time.perf_counter()
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
     print(f"machine: {results['machine']['summary']}")
@@ -213,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         results["mint"] = run_mint(gh, plan) if "mint" in parts else {}
         results["engine"] = run_engine(gh, plan, args.baseline) if "engine" in parts else {}
         results["process"] = run_process(gh, plan) if "process" in parts else {}
+        results["tofu"] = run_tofu(gh, args.quick) if "tofu" in parts else {}
     found = ratios(results)
     results["ratios"] = found
     RESULTS.mkdir(exist_ok=True)
@@ -225,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"total {time.perf_counter() - started:.0f} s")
     print("cpu ratios: " + " ".join(f"{k}={v:.2f}" for k, v in found.items()
                                     if k.startswith("cpu ")))
+    print("terraform ratios: " + " ".join(f"{k}={v:.2f}" for k, v in found.items()
+                                          if k.startswith(("startup", "tofu "))))
     print("ratios: " + " ".join(f"{k}={found.get(k, float('nan')):.2f}" for k in (
         "create/floor", "create/pygithub", "up/trivial", "noop/trivial", "preview/trivial")))
     return 0

@@ -3,7 +3,9 @@
 - the runtime (`github_app_token`) never imports the emulator;
 - the emulator never imports the runtime, so the two cannot share a bug; one module excepted,
   narrowly (FOLLOW);
-- only the Pulumi faces import `pulumi`: the client, inputs and renewal rules know nothing of it.
+- only the Pulumi faces import `pulumi`: the client, inputs and renewal rules know nothing of it;
+- the Terraform face (`terraform/`) imports neither pulumi nor the emulator, and nothing outside
+  it imports it: the core knows nothing of Terraform.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from .support.paths import REPO
 
 RUNTIME = REPO / "provider" / "github_app_token"
 EMULATOR = REPO / "provider" / "github_app_emulator"
-# The Pulumi faces: the dynamic provider and resource, and the plugin. Everything else is core.
-PULUMI_FACES = {"provider.py", "resource.py", "__init__.py", "plugin"}
+# The Pulumi faces: the dynamic provider and resource, and the plugin. Everything else is core
+# or the Terraform face. (The package's __init__ names them lazily, importing neither.)
+PULUMI_FACES = {"provider.py", "resource.py", "plugin"}
+TERRAFORM_FACE = RUNTIME / "terraform"
 # The one exception: the shipped launcher that runs a user's provider on the emulator's clock
 # (for tests of their own stack's renewal) must move the runtime's clock, `clock.now`, in that
 # process. It may import that module and nothing else of the runtime, and only when it runs,
@@ -75,6 +79,33 @@ def test_the_core_knows_nothing_of_pulumi(path: Path) -> None:
     assert "pulumi" not in imported_roots(path)
 
 
+def _imports_terraform(path: Path) -> bool:
+    """Whether `path` imports the Terraform room, absolutely or relatively."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = {alias.name for alias in node.names}
+            if "terraform" in module.split(".") or (node.level and "terraform" in names):
+                return True
+        elif isinstance(node, ast.Import) and any(
+                "terraform" in alias.name.split(".") for alias in node.names):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("path", modules(TERRAFORM_FACE),
+                         ids=lambda p: str(p.relative_to(RUNTIME)))
+def test_the_terraform_face_imports_neither_pulumi_nor_the_emulator(path: Path) -> None:
+    assert not {"pulumi", "github_app_emulator"} & imported_roots(path)
+
+
+@pytest.mark.parametrize("path", [p for p in modules(RUNTIME) if TERRAFORM_FACE not in p.parents],
+                         ids=lambda p: str(p.relative_to(RUNTIME)))
+def test_nothing_outside_the_terraform_face_imports_it(path: Path) -> None:
+    assert not _imports_terraform(path)
+
+
 def test_the_lists_are_not_empty() -> None:
     # A moved folder must not turn the checks above into no-ops.
     assert len(modules(RUNTIME)) > 8 and len(modules(EMULATOR)) > 8
+    assert len(modules(TERRAFORM_FACE)) > 6

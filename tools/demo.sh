@@ -92,3 +92,27 @@ READER="$(pulumi stack output readerToken --show-secrets)"
 pulumi destroy --yes --skip-preview >/dev/null
 step "11/11 pulumi destroy of the YAML stack revoked its tokens; GitHub says of the reader's: $(control POST token-state "{\"token\": \"$READER\"}")"
 pulumi stack rm demo --yes >/dev/null
+
+# The same app from OpenTofu, through terraform-provider-githubapp (examples/terraform).
+TOFU="$("$REPO/tools/opentofu/tofu.sh")"
+mkdir -p "$DEMO/tofu" && cp -r "$REPO/examples/terraform/ephemeral" "$REPO/examples/terraform/managed" "$DEMO/tofu/"
+cat >"$DEMO/tofu/tofu.rc" <<RC
+provider_installation {
+  dev_overrides {
+    "registry.opentofu.org/githubapp/githubapp" = "$REPO/.venv/bin"
+  }
+  direct {}
+}
+RC
+export TF_CLI_CONFIG_FILE="$DEMO/tofu/tofu.rc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+GITHUB_APP_ID="$(field app_id)"; GITHUB_APP_PEM_FILE="$(field private_key_path)"
+export GITHUB_APP_ID GITHUB_APP_PEM_FILE GITHUB_BASE_URL="$BASE_URL"
+export TF_VAR_state_passphrase="demo passphrase, 16+ characters"
+cd "$DEMO/tofu/ephemeral"
+"$TOFU" apply -auto-approve -no-color -var "owner=$(field account)" | sed -n '/: Reading\.\.\./,$p' | grep -v '^$' || true
+step "OpenTofu 1/2: tofu apply of examples/terraform/ephemeral minted a token in the plan phase and one in the apply phase, used one with curl, and revoked both; GitHub's ledger: $(control GET ledger)"
+cd "$DEMO/tofu/managed"
+"$TOFU" apply -auto-approve -no-color -var "repository=$(field account)/infra" >/dev/null
+step "OpenTofu 2/2: examples/terraform/managed keeps its token in an encrypted state (expires $("$TOFU" output -raw expires_at)); destroy revokes it:"
+"$TOFU" destroy -auto-approve -no-color -var "repository=$(field account)/infra" | tail -n 1
+echo "GitHub's ledger: $(control GET ledger)"

@@ -12,9 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-
-from urllib3.exceptions import LocationParseError
-from urllib3.util import Url, parse_url
+from urllib.parse import urlsplit
 
 from . import permissions as catalogue
 from .errors import API_ROOTS, ConfigError
@@ -159,7 +157,7 @@ def _authority_problem(authority: str) -> str | None:
 
 
 def _url_problem(text: str) -> str | None:
-    """What is wrong with a base URL's text, before urllib3 parses it."""
+    """What is wrong with a base URL's text, before it is split into its parts."""
     if not text:
         return "is empty; leave it unset for https://api.github.com, or give e.g. https://HOST/api/v3"
     if len(text) > MAX_URL:
@@ -192,20 +190,28 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _parsed(text: str) -> Url:
-    """urllib3's parse (what requests connects to), or ConfigError when it is not a base URL."""
+def _parsed(text: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port, path) of a URL that passed `_url_problem`.
+
+    That check leaves only scheme://host[:port][/path] in printable ASCII, with no '@', '\\',
+    '?', '#' or dot segment, which urllib3 (what requests connects to) and the standard
+    library split the same way; so check and plan need no HTTP stack loaded.
+    """
     try:
-        url = parse_url(text)
-    except (LocationParseError, ValueError):
+        url = urlsplit(text)
+        port = url.port
+    except ValueError:
         raise ConfigError("base_url", "could not be parsed as a URL; use e.g. "
                                       "https://HOST/api/v3 (GHES)") from None
-    if not url.host or not _HOST.fullmatch(url.host):
+    host = url.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    if not host or not _HOST.fullmatch(host):
         raise ConfigError("base_url", "has no valid host name; use e.g. https://HOST/api/v3")
-    if url.scheme != "https" and not _is_loopback(url.host):
+    if url.scheme != "https" and not _is_loopback(host):
         raise ConfigError("base_url", "must use https (plain http is accepted only for "
                                       "loopback hosts such as a local emulator), so the JWT "
                                       "and token never cross the network in clear text")
-    return url
+    return url.scheme, host, port, url.path
 
 
 def _is_api_root(host: str, path: str) -> bool:
@@ -216,17 +222,16 @@ def _is_api_root(host: str, path: str) -> bool:
 
 
 def base_url(value: Any) -> str:
-    """scheme://host[:port][/path] without a trailing slash, as urllib3 parses it."""
+    """scheme://host[:port][/path] without a trailing slash, as urllib3 would parse it."""
     text = value.strip() if isinstance(value, str) else ""
     reason = _url_problem(text)
     if reason is not None:
         raise ConfigError("base_url", reason)
-    url = _parsed(text)
-    path = (url.path or "").rstrip("/")
-    if not _is_api_root(str(url.host), path):
+    scheme, host, port, path = _parsed(text)
+    path = path.rstrip("/")
+    if not _is_api_root(host, path):
         raise ConfigError("base_url", _NOT_API_ROOT)
-    port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.host}{port}{path}"
+    return f"{scheme}://{host}{f':{port}' if port else ''}{path}"
 
 
 def renew_before(value: Any) -> int:
