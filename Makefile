@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup cli tofu demo test lint bench sdk dist stress-test
 
+# pip's output goes to a log; a line every 20 s says how many packages it has reached.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test,dist]'
+	@echo "setup: installing Python packages into $(VENV) (log: $(VENV)/setup.log)"
+	@PROGRESS_PATTERN='^(Collecting|Requirement already)' tools/progress.sh "setup: pip install" \
+	    packages $(VENV)/setup.log -- sh -c "$(VENV)/bin/pip install --progress-bar off --upgrade pip \
+	    && $(VENV)/bin/pip install --progress-bar off -e '.[test,dist]'" \
+	    || { tail -n 30 $(VENV)/setup.log; exit 1; }
 	touch $(STAMP)
 
 setup: $(STAMP)
