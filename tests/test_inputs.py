@@ -342,3 +342,10 @@ def test_bad_repository_names_in_lists(name: Any) -> None:
 def test_odd_permissions_fail_cleanly(value: dict, fragment: str) -> None:
     reason = failures(permissions=value)["permissions"]
     assert fragment in reason and CREDENTIAL not in reason
+
+
+def test_a_missing_keys_reason_names_no_tool() -> None:
+    # Each face says where its users give the key (stack config, provider block): the core can't.
+    reason = failures(private_key=None)["private_key"]
+    assert "GITHUB_APP_PEM_FILE" in reason
+    assert not any(tool in reason.lower() for tool in ("pulumi", "terraform", "tofu"))

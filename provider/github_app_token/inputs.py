@@ -22,6 +22,8 @@ SETTINGS = named("setting")
 ECHOED = tuple(spec.name for spec in INPUTS if not spec.secret)
 """Inputs copied into the outputs."""
 _EXACTLY_ONE: tuple[Role, ...] = ("issuer", "selector")
+MISSING_KEY = "is required"
+"""How a missing key's reason starts; each face adds where its users give the key."""
 
 Problems = list[tuple[str, str]]
 
@@ -100,9 +102,7 @@ def _check(spec: Input, value: Any) -> tuple[Any, tuple[str, str] | None]:
         if spec.role != "key":
             return None, None
         env = " / ".join(spec.env)
-        return None, (spec.name, f"is required: pass the app's PEM private key, set {env}, or "
-                                 "give it once per stack: pulumi config set --secret "
-                                 "github-app-token:privateKey")
+        return None, (spec.name, f"{MISSING_KEY}: pass the app's PEM private key, or set {env}")
     try:
         return VALIDATORS[spec.name](value), None
     except ConfigError as err:

@@ -30,7 +30,7 @@ from pulumi.output import Unknown
 
 from . import lifecycle
 from .errors import GitHubAppTokenError
-from .inputs import check_inputs, parse_inputs
+from .inputs import MISSING_KEY, check_inputs, parse_inputs
 from .secret_shape import HIDDEN, secret_shaped
 
 _PROVIDER_KEY = "__provider"
@@ -61,6 +61,8 @@ def _failure(prop: str, reason: str, props: Mapping[str, Any]) -> CheckFailure:
     a secret-shaped one is reported without its property, which the reason names instead."""
     if secret_shaped(props.get(prop.split("[")[0])):
         return CheckFailure("", f"{prop}: {reason} ({HIDDEN})")
+    if prop == _KEY and reason.startswith(MISSING_KEY):
+        reason += f", or give it once per stack: pulumi config set --secret {CONFIG_KEY}"
     return CheckFailure(prop, reason)
 
 
