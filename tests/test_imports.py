@@ -1,7 +1,9 @@
 """Only the hooks that call GitHub load the HTTP client: check, diff and preview stay light.
 
-urllib3 alone is allowed: check parses `base_url` with its parser, so that the URL we accept
-is the one the HTTP stack would connect to.
+check splits `base_url` with the standard library after a strict pre-check, and
+tests/test_base_url_parsers.py proves that split agrees with urllib3's, so the URL we accept
+is the one the HTTP stack would connect to (tests/terraform/test_lightness.py holds the
+Terraform face to the same).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ inputs = provider.check({}, news).inputs
 assert not provider.check({}, news).failures
 olds = {**inputs, "token": "t", "expires_at": "2999-01-01T00:00:00Z", "key_fingerprint": "?"}
 provider.diff("id", olds, inputs)
-print(json.dumps([m for m in ("requests", "jwt", "github_app_token.client")
+print(json.dumps([m for m in ("requests", "urllib3", "jwt", "github_app_token.client")
                   if m in sys.modules]))
 """
 
