@@ -17,6 +17,7 @@ import contextlib
 import select
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -106,6 +107,12 @@ class EmulatorServer(ThreadingHTTPServer):
     def open_connections(self) -> int:
         with self._connections_lock:
             return len(self._connections)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that left (reset, broken pipe) is not our error: say nothing. Anything
+        else is a bug in the emulator and keeps socketserver's report on stderr."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -264,3 +265,15 @@ def test_control_hosts_adds_a_name() -> None:
 def test_bad_control_hosts_are_refused(hosts: object) -> None:
     with pytest.raises(ValueError):
         Emulator(control_hosts=hosts)  # type: ignore[arg-type]
+
+
+def test_a_client_that_resets_its_connection_is_not_reported(
+    gh: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # socketserver prints a traceback for any error in a handler; a client that left is not one.
+    sock = socket.create_connection(host_port(gh))
+    sock.sendall(b"GET /app HTTP/1.1\r\nHost: x")  # half a request, then a TCP RST
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+    _wait_for(lambda: gh.open_connections == 0)  # the handler has run, and failed
+    assert "Traceback" not in capsys.readouterr().err
