@@ -273,6 +273,7 @@ def test_a_client_that_resets_its_connection_is_not_reported(
     # socketserver prints a traceback for any error in a handler; a client that left is not one.
     sock = socket.create_connection(host_port(gh))
     sock.sendall(b"GET /app HTTP/1.1\r\nHost: x")  # half a request, then a TCP RST
+    _wait_for(lambda: gh.open_connections == 1)  # accepted: its handler is reading
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
     _wait_for(lambda: gh.open_connections == 0)  # the handler has run, and failed
