@@ -241,11 +241,14 @@ def test_unknown_inputs_pass_check_and_diff(gh, plugin: Plugin) -> None:
     assert checked.inputs.fields["permissions"].string_value == UNKNOWN
 
 
-def test_config_from_the_environment(gh, tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["path", "contents"])
+def test_config_from_the_environment(gh, tmp_path: Path, given: str) -> None:
+    # GITHUB_APP_PEM_FILE: a path, or the key's text as integrations/github reads it.
     pem = tmp_path / "app.pem"
     pem.write_text(gh.private_key_pem)
     plugin = Plugin(tmp_path, env={"GITHUB_APP_ID": str(gh.app_id),
-                                   "GITHUB_APP_PEM_FILE": str(pem),
+                                   "GITHUB_APP_PEM_FILE": str(pem) if given == "path"
+                                   else gh.private_key_pem,
                                    "GITHUB_BASE_URL": gh.base_url})
     try:
         plugin.configure({})
@@ -361,8 +364,10 @@ def test_our_errors_reach_the_engine_as_their_message(gh, plugin: Plugin) -> Non
     assert_ours_alone(details)
 
 
-def test_a_configuration_error_reads_as_its_message(tmp_path: Path) -> None:
-    plugin = Plugin(tmp_path, env={"GITHUB_APP_PEM_FILE": str(tmp_path / "missing.pem")})
+def test_a_configuration_error_reads_as_its_message(gh, tmp_path: Path) -> None:
+    # A key's body without its PEM lines is taken for a path: the error must not quote it.
+    body = "".join(gh.private_key_pem.splitlines()[1:-1])
+    plugin = Plugin(tmp_path, env={"GITHUB_APP_PEM_FILE": body})
     try:
         details = failed_details(plugin, "Configure", provider_pb2.ConfigureRequest(
             args=wire({"appId": 1}), acceptSecrets=True, acceptResources=True))
@@ -370,6 +375,7 @@ def test_a_configuration_error_reads_as_its_message(tmp_path: Path) -> None:
         plugin.close()
     assert details.startswith("privateKey: GITHUB_APP_PEM_FILE is neither PEM text")
     assert_ours_alone(details)
+    assert_no_secret(details, gh.private_key_pem, body[:200])
 
 
 def test_an_unexpected_exception_keeps_its_stack(gh, tmp_path: Path) -> None:
