@@ -23,7 +23,7 @@ def test_valid_requests_have_no_problems() -> None:
 
 def test_typo_suggests_the_closest_name_never_repeating_the_typo() -> None:
     [problem] = validate({"contens": "read"})
-    assert problem == "a name is not a GitHub App permission; did you mean 'contents'?"
+    assert problem == "one of its names is not a GitHub App permission; did you mean 'contents'?"
 
 
 def test_only_catalogue_words_are_repeated() -> None:

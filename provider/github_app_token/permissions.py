@@ -90,7 +90,7 @@ def _problem(name: Any, level: Any) -> str | None:
         close = difflib.get_close_matches(name, CATALOGUE, n=1, cutoff=0.6) if (
             isinstance(name, str) and len(name) <= 64) else []
         hint = f"did you mean '{close[0]}'?" if close else "see GitHub's app-permissions list"
-        return f"a name is not a GitHub App permission; {hint}"
+        return f"one of its names is not a GitHub App permission; {hint}"
     if not isinstance(level, str) or level not in allowed:
         levels = ", ".join(sorted(allowed, key=_RANK.__getitem__))
         given = f"'{level}'" if isinstance(level, str) and level in _RANK else "this value"
