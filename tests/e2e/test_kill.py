@@ -38,6 +38,19 @@ def post_times(gh) -> dict[int, float]:
             if r.method == "POST" and r.status == 201 and r.token_id is not None}
 
 
+def repair_a_truncated_sidecar(state_file: Path) -> None:
+    """What a user does after the backend's "failed to load checkpoint: EOF": remove the
+    checkpoint's attributes sidecar if a kill left it unreadable (fileblob reads a missing one
+    as default attributes; the checkpoint itself is replaced by rename, never left torn)."""
+    sidecar = state_file.with_name(state_file.name + ".attrs")
+    try:
+        json.loads(sidecar.read_text())
+    except FileNotFoundError:
+        return
+    except ValueError:
+        sidecar.unlink()
+
+
 def test_a_killed_up_then_up_again_orphans_only_tokens_in_flight(gh, project: Project) -> None:
     project.init(gh, COUNT)
     gh.inject("delay", count=COUNT, delay=DELAY, path="/access_tokens")
@@ -52,11 +65,13 @@ def test_a_killed_up_then_up_again_orphans_only_tokens_in_flight(gh, project: Pr
     assert pending, "the kill should interrupt some creates"
     recovery = time.time()  # from here on, requests come from the runs that recover
 
-    # The file backend's lock outlives a killed CLI. Once in a few runs the first cancel
-    # right after the kill reports "failed to load checkpoint: EOF"; a second one succeeds.
-    if project.cli("cancel", "--yes", check=False).returncode != 0:
-        time.sleep(1)
-        project.cli("cancel", "--yes")
+    # The file backend's lock outlives a killed CLI: cancel releases it. A kill can also land
+    # inside the backend's write of the checkpoint's sidecar (fileblob truncates
+    # `dev.json.attrs`, then writes it, with no rename), and every later command then fails
+    # "failed to load checkpoint: EOF": the recovery is to delete the empty sidecar
+    # (RELIABILITY.md, "Recovering from a killed pulumi up").
+    repair_a_truncated_sidecar(project.state_file)
+    project.cli("cancel", "--yes")
     project.cli("up", "--yes", "--skip-preview")
     project.cli("refresh", "--yes", "--skip-preview", "--clear-pending-creates")
     assert not project.latest().get("pending_operations")
