@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from github_app_token import responses
 from github_app_token.responses import Malformed
@@ -114,6 +116,52 @@ def test_a_token_is_salvaged_from_an_unusable_answer(raw: bytes) -> None:
 @pytest.mark.parametrize("raw", [b"", b"{}", b'{"token": 5}', b'{"token": "a b"}', b"[" * 50_000])
 def test_nothing_to_salvage(raw: bytes) -> None:
     assert responses.salvage_token(raw) is None
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 50_000,  # left open: the parser would recurse until the stack is spent
+    b"[" * 65 + b"]" * 65,
+    b'{"a":' * 40 + b'[' * 40 + b'0' + b']' * 40 + b'}' * 40,
+    b'["' + b'\\"' * 20 + b'"' + b"[" * 65,  # escaped quotes do not hide what follows
+])
+def test_nesting_deeper_than_github_sends_is_refused_before_parsing(raw: bytes) -> None:
+    with pytest.raises(Malformed, match="nests more than 64 levels"):
+        responses.decode(raw)
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    raw = json.dumps({"message": "[" * 100 + '\\"{' * 100, "ok": [[1]]}).encode()
+    assert responses.decode(raw)["ok"] == [[1]]
+
+
+@pytest.mark.parametrize("raw", [
+    b'["' + b'\\"' * 200_000,  # an unclosed string of escaped quotes: a scan that restarts
+    b'"' * 200_000 + b"\\",  # at each quote would take minutes (the test's timeout)
+])
+def test_measuring_nesting_is_linear_in_the_body(raw: bytes) -> None:
+    assert responses.nesting(raw) <= 1
+
+
+_JSON = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text('[{"\\'), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+def _depth(value: object) -> int:
+    if not isinstance(value, (dict, list)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child) for child in children), default=0)
+
+
+@given(_JSON)
+@settings(max_examples=300, deadline=None)
+def test_nesting_is_the_depth_the_parser_would_reach(value: object) -> None:
+    assert responses.nesting(json.dumps(value).encode()) == _depth(value)
 
 
 def test_installation_keeps_what_get_installation_needs() -> None:

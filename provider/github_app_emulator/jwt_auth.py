@@ -5,7 +5,7 @@ Rules and texts: docs/github-behaviour.md §1 and §4.
 
 from __future__ import annotations
 
-import json
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +24,7 @@ from .errors import (
     unauthorized,
 )
 from .model import App
-from .wire import parse_id
+from .wire import parse_id, parse_json, too_deep
 
 # DOCS-JWT: "no more than 10 minutes into the future".
 MAX_EXP_AHEAD = 600
@@ -50,11 +50,22 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _header_too_deep(raw: str) -> bool:
+    # PyJWT parses the header itself, with no bound on its nesting.
+    segment = raw.split(".", 1)[0]
+    try:
+        return too_deep(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:
+        return False  # not base64: PyJWT refuses it
+
+
 def _claims(raw: str) -> dict[str, Any]:
+    if _header_too_deep(raw):
+        raise unauthorized(MSG_JWT_UNDECODABLE)
     try:
         unverified = _JWS.decode_complete(raw, options={"verify_signature": False})
-        claims = json.loads(unverified["payload"])
-    except (jwt.PyJWTError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        claims = parse_json(unverified["payload"])
+    except (jwt.PyJWTError, ValueError) as exc:
         raise unauthorized(MSG_JWT_UNDECODABLE) from exc
     if not isinstance(claims, dict):
         raise unauthorized(MSG_JWT_UNDECODABLE)

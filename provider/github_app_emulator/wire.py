@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+from array import array
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from .errors import ApiError
@@ -71,11 +74,30 @@ def parse_id(raw: str) -> int | None:
     return None
 
 
+# Deeper than any GitHub request; measured before parsing, because the parser would recurse
+# until the stack is spent. The same guard as github_app_token.responses (we import nothing).
+MAX_NESTING = 64
+# A string runs to its closing quote or, unclosed, to the end: linear whatever the body.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:(?:\\.|\\\Z)[^"\\]*)*(?:"|\Z)', re.S)
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def too_deep(body: bytes) -> bool:
+    """Whether arrays and objects in `body` nest deeper than MAX_NESTING."""
+    if body.count(b"[") + body.count(b"{") <= MAX_NESTING:
+        return False
+    steps = _JSON_STRING.sub(b"", body).translate(_STEPS, _NOT_BRACKETS)
+    return max(accumulate(array("b", steps)), default=0) > MAX_NESTING
+
+
 def parse_json(body: bytes) -> Any:
     """Decode a request body; any failure (bad UTF-8 or JSON, nesting too deep) is ValueError."""
+    if too_deep(body):
+        raise ValueError("nested too deep")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("not JSON") from exc
 
 

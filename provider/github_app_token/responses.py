@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import accumulate
 from typing import Any
 
 from . import clock
@@ -23,6 +25,13 @@ _RFC3339 = re.compile(
     re.ASCII,
 )
 _TOKEN_IN_TEXT = re.compile(r'"token"\s*:\s*"([^"\\\s]{1,65536})"')
+MAX_NESTING = 64
+"""How deep arrays and objects may nest in an answer we parse; GitHub's nest five deep."""
+# A string runs to its closing quote or, unclosed, to the end: one way to match each byte,
+# so the scan stays linear whatever the body.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:(?:\\.|\\\Z)[^"\\]*)*(?:"|\Z)', re.S)
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 class Malformed(ValueError):
@@ -54,11 +63,23 @@ class AccessToken:
     """Seconds GitHub granted the token: `expires_at` less GitHub's clock at the mint."""
 
 
+def nesting(body: bytes) -> int:
+    """How deep arrays and objects nest in `body`, brackets inside strings aside.
+
+    Measured before parsing: the parser recurses until the stack is spent, and then whatever
+    the garbage collector runs at that depth (a finalizer) fails too.
+    """
+    steps = _JSON_STRING.sub(b"", body).translate(_STEPS, _NOT_BRACKETS)
+    return max(accumulate(array("b", steps)), default=0)
+
+
 def decode(body: bytes) -> Any:
     """The JSON value of `body`; raises Malformed when it is not JSON."""
+    if body.count(b"[") + body.count(b"{") > MAX_NESTING and nesting(body) > MAX_NESTING:
+        raise Malformed(f"the body nests more than {MAX_NESTING} levels deep")
     try:
         return json.loads(body.decode("utf-8"))
-    except (ValueError, RecursionError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):
         raise Malformed("the body is not JSON") from None
 
 

@@ -191,10 +191,17 @@ def _jwt_with_payload(gh: Emulator, payload: bytes) -> str:
     return f"{header}.{base64.urlsafe_b64encode(payload).decode().rstrip('=')}.c2ln"
 
 
-def test_a_deeply_nested_jwt_is_a_401(gh: Emulator, http_session: requests.Session) -> None:
-    response = http_session.get(
-        f"{gh.base_url}/app", headers=bearer(_jwt_with_payload(gh, b"[" * 5000 + b"]" * 5000))
-    )
+@pytest.mark.parametrize("part", ["header", "payload"])
+def test_a_deeply_nested_jwt_is_a_401(
+    gh: Emulator, http_session: requests.Session, part: str
+) -> None:
+    deep = b"[" * 5000 + b"]" * 5000
+    if part == "payload":
+        token = _jwt_with_payload(gh, deep)
+    else:
+        header = base64.urlsafe_b64encode(deep).decode().rstrip("=")
+        token = header + "." + sign(gh).split(".", 1)[1]
+    response = http_session.get(f"{gh.base_url}/app", headers=bearer(token))
     assert (response.status_code, response.json()["message"]) == (401, MSG_UNDECODABLE)
 
 
