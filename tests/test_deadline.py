@@ -21,6 +21,7 @@ from github_app_token.retry import policy
 from github_app_token.transport import Transport
 
 from .support.hostile import (
+    FAILING_NAME,
     HUNG_NAME,
     MISSING_NAME,
     Backlogged,
@@ -149,6 +150,15 @@ def test_a_server_that_trickles_its_body() -> None:
 
 
 # ---- what the deadline does not cut: fast, clear failures -------------------------------
+
+
+def test_a_resolver_that_fails_otherwise_is_not_waited_out(resolver: Resolver) -> None:
+    elapsed, outcome = in_time(mint(f"https://{FAILING_NAME}/api/v3"), DEADLINE,
+                               resolver.released.set)
+    print(f"\nresolver out of files: failed after {elapsed:.2f} s")
+    assert isinstance(outcome, TransportError) and not isinstance(outcome, DeadlineError)
+    assert "host name had not resolved" not in str(outcome)
+    assert FAILING_NAME not in str(outcome) and resolver.asked[FAILING_NAME] >= 1
 
 
 def test_a_host_name_that_does_not_exist_fails_at_once(resolver: Resolver) -> None:

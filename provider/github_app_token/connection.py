@@ -59,14 +59,15 @@ def resolve(host: str, port: int, deadline: deadlines.Deadline | None) -> list[A
     def lookup() -> None:
         try:
             outcome.append(_lookup(host, port, family))
-        except socket.gaierror as err:
+        except OSError as err:  # any failure (EMFILE too) is raised in the caller's thread
             outcome.append(err)
-        done.set()
+        finally:
+            done.set()
 
     threading.Thread(target=lookup, name="github-app-token-resolve", daemon=True).start()
     if not done.wait(max(0.0, deadline.remaining())):
         raise socket.gaierror(socket.EAI_AGAIN, "no answer from the resolver in time")
-    if isinstance(outcome[0], socket.gaierror):
+    if isinstance(outcome[0], OSError):
         raise outcome[0]
     return outcome[0]
 

@@ -16,6 +16,7 @@ time by `deadline + SLACK`, never by how fast this machine happens to be.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import socket
 import threading
@@ -29,6 +30,7 @@ SLACK = 1.0
 
 HUNG_NAME = "hung.example.invalid"
 MISSING_NAME = "no-such-host.example.invalid"
+FAILING_NAME = "out-of-files.example.invalid"
 
 
 def eventually(predicate: Callable[[], Any], within: float = 10.0) -> Any:
@@ -144,10 +146,12 @@ class Resolver:
         self.asked: Counter[str] = Counter()
 
     def __call__(self, host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host in (HUNG_NAME, MISSING_NAME):
+        if host in (HUNG_NAME, MISSING_NAME, FAILING_NAME):
             self.asked[host] += 1
             if host == HUNG_NAME:
                 self.released.wait(60)  # as a resolver with no reachable server, only longer
                 raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+            if host == FAILING_NAME:  # a process out of file descriptors
+                raise OSError(errno.EMFILE, "Too many open files")
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return self._real(host, *args, **kwargs)
