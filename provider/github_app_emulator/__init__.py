@@ -33,5 +33,5 @@ __all__ = ["AppInfo", "Emulator", "Fixture", "FixtureError", "Ledger", "RequestR
 
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
     return getattr(import_module(f".{_WHERE[name]}", __name__), name)
