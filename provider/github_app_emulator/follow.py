@@ -131,8 +131,10 @@ def _split(argv: list[str]) -> tuple[str | None, list[str]]:
         raise Refused(USAGE)
     cut = argv.index("--")
     options, target = argv[:cut], argv[cut + 1 :]
-    if options in ([], ["--emulator"]) or (len(options) == 2 and options[0] == "--emulator"):
-        return (options[1] if len(options) == 2 else None), target
+    if not options:
+        return None, target
+    if len(options) == 2 and options[0] == "--emulator":
+        return options[1], target
     raise Refused(USAGE)
 
 

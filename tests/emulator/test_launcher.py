@@ -109,6 +109,11 @@ def test_bad_usage_is_one_line(args: list[str], probe: Path) -> None:
     assert ran.returncode == 2 and len(ran.stderr.strip().splitlines()) == 1
 
 
+def test_emulator_without_its_url_is_a_usage_error(probe: Path) -> None:
+    ran = follow("--emulator", "--", "-m", "probe", env={ENV: "http://127.0.0.1:9"}, cwd=probe)
+    assert ran.returncode == 2 and "usage:" in ran.stderr
+
+
 def test_the_provider_sees_the_emulators_shift(gh: Emulator, probe: Path) -> None:
     gh.shift_clock(1900)
     ran = follow("--emulator", gh.base_url, "--", "-m", "probe", "a", "--b", cwd=probe)
