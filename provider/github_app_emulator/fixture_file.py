@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from . import permissions as perms
 from .fixture import DEFAULT, AccountSpec, AppSpec, Fixture, InstallationSpec, RepositorySpec
+from .wire import MAX_NESTING, too_deep
 
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _REPOSITORY = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -220,6 +221,8 @@ def load(path: str | os.PathLike[str]) -> Fixture:
         raise FixtureError(
             "the fixture file could not be read as UTF-8 text; check its path"
         ) from None
+    if too_deep(text.encode()):
+        raise FixtureError(f"the fixture file nests more than {MAX_NESTING} levels deep")
     try:
         raw = json.loads(text)
     except ValueError as exc:

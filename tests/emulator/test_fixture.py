@@ -146,6 +146,9 @@ def test_an_unreadable_or_broken_file_is_named(tmp_path: Path) -> None:
     broken.write_text('{"app":\n  {"id": 1,}\n}')
     with pytest.raises(FixtureError, match=r"not JSON \(line 2\)"):
         load(broken)
+    broken.write_text("[" * 50_000)  # as deep as the parser would recurse until it failed
+    with pytest.raises(FixtureError, match="nests more than 64 levels"):
+        load(broken)
 
 
 # ---- the key file ------------------------------------------------------------------------------
